@@ -1,0 +1,107 @@
+/// An incident's events and the state they fold to: the value an incident actor owns.
+///
+/// Events are kept sorted by `EventOrderKey`. Appending in order (always the case for events made
+/// locally) applies one event; an event that belongs earlier (arriving late from another node)
+/// refolds the incident from its opening, so the state is always the fold of the sorted events.
+///
+/// Alert repeats are not kept as events: their fold is commutative (a sum, a maximum, and per-window
+/// buckets for the timeline), so they are summed into `repeatBuckets`, one bucket per
+/// `repeatWindow` since the incident opened. A storm of 10,000 repeats costs a few buckets, not
+/// 10,000 timeline entries.
+public struct IncidentRecord: Sendable {
+    /// Width of a repeat bucket: repeats in one window show as one timeline entry.
+    public static let repeatWindow: Duration = .seconds(300)
+
+    /// The folded state.
+    public private(set) var incident: Incident
+    /// Non-repeat events in fold order; the first is `opened`.
+    public private(set) var events: [IncidentEvent]
+    /// Repeats per window index since `createdAt`.
+    public private(set) var repeatBuckets: [Int64: RepeatBucket] = [:]
+    /// Repeat events folded into the buckets.
+    public private(set) var repeatEventCount = 0
+
+    /// Starts a record from its `opened` event.
+    /// - Precondition: `opening.body` is `.opened`.
+    public init(opening: IncidentEvent) {
+        guard case .opened(let o) = opening.body else {
+            preconditionFailure("incident record must start with an opened event, got \(opening.body)")
+        }
+        incident = Incident(id: opening.incident, opening: o, origin: opening.id.origin, at: opening.at)
+        events = [opening]
+    }
+
+    /// The opening event.
+    public var openingEvent: IncidentEvent { events[0] }
+
+    /// Restores a record from a snapshot: its non-repeat events in order and its repeat buckets.
+    /// - Precondition: `events` is non-empty, sorted, and starts with `opened`.
+    public init(events: [IncidentEvent], repeatBuckets: [Int64: RepeatBucket], repeatEventCount: Int) {
+        self.init(opening: events[0])
+        self.events = events
+        self.repeatBuckets = repeatBuckets
+        self.repeatEventCount = repeatEventCount
+        refold()
+    }
+
+    /// Number of events folded, repeats included.
+    public var eventCount: Int { events.count + repeatEventCount }
+
+    /// Applies an event wherever it belongs in the order.
+    public mutating func apply(_ event: IncidentEvent) {
+        precondition(event.incident == incident.id, "event \(event.id) for \(event.incident) applied to \(incident.id)")
+        if case .alertRepeated(let count, let firstAt, let lastAt) = event.body {
+            incident.apply(event)
+            repeatBuckets[bucketIndex(firstAt), default: RepeatBucket()].add(count: count, firstAt: firstAt, lastAt: lastAt)
+            repeatEventCount += 1
+            return
+        }
+        if case .opened = event.body { return }
+        let key = event.orderKey
+        if let last = events.last, last.orderKey < key {
+            events.append(event)
+            incident.apply(event)
+            return
+        }
+        // Late arrival: insert in order and refold.
+        var lo = 0
+        var hi = events.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if events[mid].orderKey < key { lo = mid + 1 } else { hi = mid }
+        }
+        if lo < events.count, events[lo].id == event.id { return }
+        events.insert(event, at: lo)
+        refold()
+    }
+
+    private mutating func refold() {
+        guard case .opened(let o) = events[0].body else { return }
+        var fresh = Incident(id: incident.id, opening: o, origin: events[0].id.origin, at: events[0].at)
+        for e in events.dropFirst() { fresh.apply(e) }
+        for bucket in repeatBuckets.values { fresh.addRepeats(bucket) }
+        incident = fresh
+    }
+
+    private func bucketIndex(_ at: Timestamp) -> Int64 {
+        let offset = (at - incident.createdAt).wholeMilliseconds
+        let width = Self.repeatWindow.wholeMilliseconds
+        return offset >= 0 ? offset / width : (offset - width + 1) / width
+    }
+}
+
+/// Repeats of one alert within one window.
+public struct RepeatBucket: Sendable, Equatable {
+    /// How many.
+    public var count: Int = 0
+    /// Earliest.
+    public var firstAt = Timestamp(unixMillis: .max)
+    /// Latest.
+    public var lastAt = Timestamp(unixMillis: .min)
+
+    mutating func add(count n: UInt32, firstAt f: Timestamp, lastAt l: Timestamp) {
+        count += Int(n)
+        firstAt = min(firstAt, f)
+        lastAt = max(lastAt, l)
+    }
+}

@@ -1,0 +1,235 @@
+import PosixIO
+
+/// Configuration of the durable log.
+public struct WALConfiguration: Sendable, Equatable {
+    /// A segment is closed and a new one started once it would grow past this size.
+    public var segmentBytesMax = 64 << 20
+    /// Most bytes gathered into one write + fsync (a group commit).
+    public var groupCommitBytesMax = 8 << 20
+    /// Appends wait (back-pressure) while this many bytes are waiting for the writer.
+    public var pendingBytesMax = 64 << 20
+
+    /// The defaults.
+    public init() {}
+}
+
+/// The node's write-ahead log: appends are framed and queued by any thread; one writer thread
+/// writes and fsyncs them in groups; `waitDurable` returns once a record is on stable storage.
+///
+/// A change is acknowledged only after `waitDurable` returns for its last record: group commit
+/// shares one fsync among everything queued while the previous fsync ran. If a write or fsync
+/// fails, the log stops accepting appends and every waiter gets the error: after a failed fsync the
+/// page cache cannot be trusted, so the node must restart and recover from disk.
+public final class EventLog: Sendable {
+    private final class State: @unchecked Sendable {
+        // @unchecked: every field is accessed only while holding `EventLog.lock`.
+        var pending: [UInt8] = []
+        var spare: [UInt8] = []
+        var pendingFirstLSN: UInt64 = 1
+        var pendingCount = 0
+        var nextLSN: UInt64 = 1
+        var durableLSN: UInt64 = 0
+        var waiters: [(lsn: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
+        var failure: LogError?
+        var stopping = false
+        var stopped = false
+        var syncCount = 0
+        var compactRequest: UInt64?
+        var compactDone: [CheckedContinuation<Int, any Error>] = []
+    }
+
+    private let lock = ConditionLock()
+    private let state = State()
+    private let segments: SegmentedLog
+    private let configuration: WALConfiguration
+
+    private init(segments: SegmentedLog, configuration: WALConfiguration) {
+        self.segments = segments
+        self.configuration = configuration
+    }
+
+    /// Opens the log in `fs`: recovers it (see `SegmentedLog.recover`), hands every record after
+    /// `after` to `visit` in LSN order, then starts the writer thread.
+    /// - Throws: `LogError.corrupt` when the log is damaged anywhere but its tail.
+    public static func open(
+        fs: any LogFileSystem, configuration: WALConfiguration = WALConfiguration(), after: UInt64 = 0,
+        visit: (UInt64, UnsafeRawBufferPointer) throws -> Void
+    ) throws -> (EventLog, RecoveryReport) {
+        let segments = SegmentedLog(fs: fs, segmentBytesMax: configuration.segmentBytesMax)
+        let report = try segments.recover(after: after, visit: visit)
+        let log = EventLog(segments: segments, configuration: configuration)
+        log.state.nextLSN = segments.nextLSN
+        log.state.pendingFirstLSN = segments.nextLSN
+        log.state.durableLSN = segments.nextLSN - 1
+        log.state.pending.reserveCapacity(1 << 20)
+        startThread(name: "aether-wal") { log.writerLoop() }
+        return (log, report)
+    }
+
+    /// Frames and queues one record; returns its LSN. Cheap: no IO happens on the caller's thread.
+    /// - Throws: `LogError.closed` after a failure or `close()`.
+    @discardableResult
+    public func append(_ payload: UnsafeRawBufferPointer) throws(LogError) -> UInt64 {
+        var result: Result<UInt64, LogError> = .failure(.closed("not appended"))
+        lock.withLock {
+            while state.pending.count > configuration.pendingBytesMax && state.failure == nil && !state.stopping {
+                lock.wait()  // back-pressure: the writer is behind
+            }
+            if let f = state.failure {
+                result = .failure(f)
+                return
+            }
+            if state.stopping {
+                result = .failure(.closed("log is shutting down"))
+                return
+            }
+            RecordFraming.appendRecord(payload, to: &state.pending)
+            state.pendingCount += 1
+            let lsn = state.nextLSN
+            state.nextLSN += 1
+            if state.pendingCount == 1 { lock.broadcast() }
+            result = .success(lsn)
+        }
+        return try result.get()
+    }
+
+    /// Queues one record given as bytes.
+    @discardableResult
+    public func append(_ payload: [UInt8]) throws(LogError) -> UInt64 {
+        let result: Result<UInt64, LogError> = payload.withUnsafeBytes { b in Result { () throws(LogError) in try append(b) } }
+        return try result.get()
+    }
+
+    /// The LSN the next append gets.
+    public var nextLSN: UInt64 { lock.withLock { state.nextLSN } }
+
+    /// The highest LSN known durable.
+    public var durableLSN: UInt64 { lock.withLock { state.durableLSN } }
+
+    /// Number of fsyncs done (for benchmarks and tests).
+    public var syncCount: Int { lock.withLock { state.syncCount } }
+
+    /// Returns once record `lsn` (and so every record before it) is durable.
+    /// - Throws: the `LogError` that stopped the log, if it failed before `lsn` was durable.
+    public func waitDurable(_ lsn: UInt64) async throws {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+            let outcome: Result<Void, LogError>? = lock.withLock {
+                if state.durableLSN >= lsn { return .success(()) }
+                if let f = state.failure { return .failure(f) }
+                if state.stopped { return .failure(.closed("log is closed")) }
+                state.waiters.append((lsn, c))
+                return nil
+            }
+            if let outcome { c.resume(with: outcome.mapError { $0 as any Error }) }
+        }
+    }
+
+    /// Waits until everything appended so far is durable.
+    public func flush() async throws {
+        let last = lock.withLock { state.nextLSN - 1 }
+        if last > 0 { try await waitDurable(last) }
+    }
+
+    /// Deletes segments whose records are all at or below `lsn` (call after a snapshot covering
+    /// `lsn` is durable). Returns how many segments were removed.
+    public func compact(upTo lsn: UInt64) async throws -> Int {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Int, any Error>) in
+            lock.withLock {
+                state.compactRequest = max(state.compactRequest ?? 0, lsn)
+                state.compactDone.append(c)
+                lock.broadcast()
+            }
+        }
+    }
+
+    /// Writes and syncs what is queued, stops the writer and fails later appends.
+    public func close() async {
+        try? await flush()
+        lock.withLock {
+            state.stopping = true
+            lock.broadcast()
+        }
+    }
+
+    // MARK: - Writer thread
+
+    private func writerLoop() {
+        while true {
+            var batch: [UInt8] = []
+            var firstLSN: UInt64 = 0
+            var count = 0
+            var compactTo: UInt64?
+            var compactWaiters: [CheckedContinuation<Int, any Error>] = []
+            let stop: Bool = lock.withLock {
+                while state.pendingCount == 0 && state.compactRequest == nil && !state.stopping { lock.wait() }
+                if state.pendingCount == 0 && state.compactRequest == nil && state.stopping {
+                    state.stopped = true
+                    return true
+                }
+                swap(&batch, &state.pending)
+                state.pending = state.spare
+                state.pending.removeAll(keepingCapacity: true)
+                firstLSN = state.pendingFirstLSN
+                count = state.pendingCount
+                state.pendingFirstLSN += UInt64(count)
+                state.pendingCount = 0
+                compactTo = state.compactRequest
+                compactWaiters = state.compactDone
+                state.compactRequest = nil
+                state.compactDone = []
+                lock.broadcast()  // wake appenders held back by back-pressure
+                return false
+            }
+            if stop { break }
+            var failure: LogError?
+            if count > 0 {
+                do {
+                    try segments.append(batch, firstLSN: firstLSN, count: count)
+                    try segments.sync()
+                } catch let e as LogError {
+                    failure = e
+                } catch {
+                    failure = .io("\(error)")
+                }
+            }
+            var compacted = 0
+            var compactError: (any Error)?
+            if let compactTo, failure == nil {
+                do { compacted = try segments.compact(upTo: compactTo) } catch { compactError = error }
+            }
+            for c in compactWaiters {
+                if let compactError { c.resume(throwing: compactError) } else { c.resume(returning: compacted) }
+            }
+            var ready: [CheckedContinuation<Void, any Error>] = []
+            var failed: [CheckedContinuation<Void, any Error>] = []
+            lock.withLock {
+                if let failure {
+                    state.failure = failure
+                    failed = state.waiters.map(\.continuation)
+                    state.waiters = []
+                    lock.broadcast()
+                } else if count > 0 {
+                    state.syncCount += 1
+                    state.durableLSN = firstLSN + UInt64(count) - 1
+                    var keep: [(lsn: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
+                    for w in state.waiters {
+                        if w.lsn <= state.durableLSN { ready.append(w.continuation) } else { keep.append(w) }
+                    }
+                    state.waiters = keep
+                }
+                batch.removeAll(keepingCapacity: true)
+                state.spare = batch
+            }
+            for c in ready { c.resume() }
+            for c in failed { c.resume(throwing: failure!) }
+            if failure != nil { break }
+        }
+        let leftovers: [CheckedContinuation<Void, any Error>] = lock.withLock {
+            state.stopped = true
+            let w = state.waiters.map(\.continuation)
+            state.waiters = []
+            return w
+        }
+        for c in leftovers { c.resume(throwing: LogError.closed("log is closed")) }
+    }
+}

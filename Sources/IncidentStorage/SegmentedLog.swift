@@ -1,0 +1,162 @@
+/// The log's files: a sequence of segments, each starting with a header naming its first LSN.
+///
+/// Synchronous and single-owner: recovery runs it before the node serves; afterwards only the
+/// `EventLog` writer thread touches it. LSNs (log sequence numbers) number records 1, 2, 3 … across
+/// segments, so "everything up to LSN n" is a prefix of the log.
+final class SegmentedLog: @unchecked Sendable {
+    // @unchecked: used by recovery before the writer thread starts, then only by that thread.
+    let fs: any LogFileSystem
+    let segmentBytesMax: Int
+    private var current: (any LogFileHandle)?
+    private var currentName = ""
+    private var currentSize = 0
+    /// First LSN of each segment, by file name, in order.
+    private(set) var segments: [(name: String, firstLSN: UInt64)] = []
+    /// The LSN the next record gets.
+    private(set) var nextLSN: UInt64 = 1
+
+    init(fs: any LogFileSystem, segmentBytesMax: Int) {
+        self.fs = fs
+        self.segmentBytesMax = segmentBytesMax
+    }
+
+    static func segmentName(_ firstLSN: UInt64) -> String {
+        let digits = String(firstLSN)
+        return "segment-" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".log"
+    }
+
+    /// Reads every segment, hands each record with LSN > `after` to `visit`, truncates a torn tail
+    /// of the last segment, and opens it for appending.
+    /// - Throws: `LogError.corrupt` for damage anywhere but the tail, or a gap in the LSNs.
+    func recover(after: UInt64, visit: (UInt64, UnsafeRawBufferPointer) throws -> Void) throws -> RecoveryReport {
+        var report = RecoveryReport()
+        let names = try fs.list().filter { $0.hasPrefix("segment-") && $0.hasSuffix(".log") }
+        var expected: UInt64?
+        for (index, name) in names.enumerated() {
+            let isLast = index == names.count - 1
+            let bytes = try fs.read(name)
+            var lsn: UInt64 = 0
+            var end = RecordFraming.ScanEnd.clean
+            try bytes.withUnsafeBytes { b in
+                guard let first = RecordFraming.parseSegmentHeader(b) else {
+                    if isLast && b.count < RecordFraming.segmentHeaderBytes {
+                        end = .torn(offset: 0)  // crashed while creating the segment
+                        return
+                    }
+                    throw LogError.corrupt(file: name, offset: 0, reason: "bad segment header")
+                }
+                if let e = expected, first != e {
+                    throw LogError.corrupt(file: name, offset: 0, reason: "segment starts at LSN \(first), expected \(e)")
+                }
+                if expected == nil, first > after + 1 {
+                    throw LogError.corrupt(
+                        file: name, offset: 0,
+                        reason: "records \(after + 1)…\(first - 1) are missing (no snapshot covers them)")
+                }
+                lsn = first
+                segments.append((name, first))
+                end = try RecordFraming.scan(b, from: RecordFraming.segmentHeaderBytes) { payload in
+                    if lsn > after { try visit(lsn, payload) }
+                    report.records += 1
+                    lsn += 1
+                }
+            }
+            switch end {
+            case .clean:
+                break
+            case .corrupt(let offset, let reason):
+                throw LogError.corrupt(file: name, offset: offset, reason: reason)
+            case .torn(let offset):
+                guard isLast else {
+                    throw LogError.corrupt(file: name, offset: offset, reason: "damaged record in a sealed segment")
+                }
+                report.truncatedBytes = bytes.count - offset
+                report.truncatedAt = (name, offset)
+                if offset == 0 {
+                    try fs.remove(name)
+                    try fs.syncDirectory()
+                } else {
+                    let h = try fs.open(name, create: false)
+                    try h.truncate(to: offset)
+                    try h.sync()
+                }
+            }
+            if segments.last?.name == name {
+                expected = lsn
+                nextLSN = lsn
+            }
+        }
+        nextLSN = max(nextLSN, after + 1)
+        if let last = segments.last {
+            current = try fs.open(last.name, create: false)
+            currentName = last.name
+            currentSize = try current!.size()
+        }
+        report.segments = segments.count
+        report.nextLSN = nextLSN
+        return report
+    }
+
+    /// Writes framed records `firstLSN…firstLSN+count-1` at the end (not yet synced).
+    func append(_ framed: [UInt8], firstLSN: UInt64, count: Int) throws {
+        precondition(firstLSN == nextLSN, "append at LSN \(firstLSN), log is at \(nextLSN)")
+        if current == nil || (currentSize > RecordFraming.segmentHeaderBytes && currentSize + framed.count > segmentBytesMax) {
+            try rotate(firstLSN: firstLSN)
+        }
+        try framed.withUnsafeBytes { try current!.write($0, at: currentSize) }
+        currentSize += framed.count
+        nextLSN += UInt64(count)
+    }
+
+    /// Makes everything written durable.
+    func sync() throws {
+        try current?.sync()
+    }
+
+    private func rotate(firstLSN: UInt64) throws {
+        try current?.sync()
+        let name = Self.segmentName(firstLSN)
+        let h = try fs.open(name, create: true)
+        let header = RecordFraming.segmentHeader(firstLSN: firstLSN)
+        try h.truncate(to: 0)
+        try header.withUnsafeBytes { try h.write($0, at: 0) }
+        try h.sync()
+        try fs.syncDirectory()
+        current = h
+        currentName = name
+        currentSize = header.count
+        segments.append((name, firstLSN))
+    }
+
+    /// Deletes segments whose records are all ≤ `lsn` (covered by a snapshot). The current segment stays.
+    func compact(upTo lsn: UInt64) throws -> Int {
+        var removed = 0
+        while segments.count > 1, segments[1].firstLSN <= lsn + 1 {
+            try fs.remove(segments[0].name)
+            segments.removeFirst()
+            removed += 1
+        }
+        if removed > 0 { try fs.syncDirectory() }
+        return removed
+    }
+}
+
+/// What recovery found.
+public struct RecoveryReport: Sendable, Equatable {
+    /// Records read (all segments).
+    public var records = 0
+    /// Segments found.
+    public var segments = 0
+    /// Bytes cut from a torn tail.
+    public var truncatedBytes = 0
+    /// Where the tail was cut.
+    public var truncatedAt: (file: String, offset: Int)?
+    /// The LSN the next record gets.
+    public var nextLSN: UInt64 = 1
+
+    public static func == (lhs: RecoveryReport, rhs: RecoveryReport) -> Bool {
+        lhs.records == rhs.records && lhs.segments == rhs.segments && lhs.truncatedBytes == rhs.truncatedBytes
+            && lhs.truncatedAt?.file == rhs.truncatedAt?.file && lhs.truncatedAt?.offset == rhs.truncatedAt?.offset
+            && lhs.nextLSN == rhs.nextLSN
+    }
+}
