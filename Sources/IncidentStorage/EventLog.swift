@@ -134,11 +134,15 @@ public final class EventLog: Sendable {
     /// `lsn` is durable). Returns how many segments were removed.
     public func compact(upTo lsn: UInt64) async throws -> Int {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Int, any Error>) in
-            lock.withLock {
+            let refusal: LogError? = lock.withLock {
+                if let f = state.failure { return f }
+                if state.stopping || state.stopped { return .closed("log is closed") }
                 state.compactRequest = max(state.compactRequest ?? 0, lsn)
                 state.compactDone.append(c)
                 lock.broadcast()
+                return nil
             }
+            if let refusal { c.resume(throwing: refusal) }
         }
     }
 
@@ -166,13 +170,29 @@ public final class EventLog: Sendable {
                     state.stopped = true
                     return true
                 }
-                swap(&batch, &state.pending)
-                state.pending = state.spare
-                state.pending.removeAll(keepingCapacity: true)
                 firstLSN = state.pendingFirstLSN
-                count = state.pendingCount
+                if state.pending.count <= configuration.groupCommitBytesMax {
+                    swap(&batch, &state.pending)
+                    state.pending = state.spare
+                    state.pending.removeAll(keepingCapacity: true)
+                    count = state.pendingCount
+                } else {
+                    // Take whole records up to the group-commit limit; the rest waits for the next round.
+                    var end = 0
+                    state.pending.withUnsafeBytes { b in
+                        while end < b.count {
+                            let len = Int(UInt32(littleEndian: b.loadUnaligned(fromByteOffset: end, as: UInt32.self)))
+                            let next = end + RecordFraming.recordHeaderBytes + len
+                            if next > configuration.groupCommitBytesMax && count > 0 { break }
+                            end = next
+                            count += 1
+                        }
+                    }
+                    batch = Array(state.pending[0..<end])
+                    state.pending.removeFirst(end)
+                }
                 state.pendingFirstLSN += UInt64(count)
-                state.pendingCount = 0
+                state.pendingCount -= count
                 compactTo = state.compactRequest
                 compactWaiters = state.compactDone
                 state.compactRequest = nil
@@ -218,18 +238,24 @@ public final class EventLog: Sendable {
                     state.waiters = keep
                 }
                 batch.removeAll(keepingCapacity: true)
-                state.spare = batch
+                if batch.capacity > state.spare.capacity { state.spare = batch }
             }
             for c in ready { c.resume() }
             for c in failed { c.resume(throwing: failure!) }
             if failure != nil { break }
         }
-        let leftovers: [CheckedContinuation<Void, any Error>] = lock.withLock {
-            state.stopped = true
-            let w = state.waiters.map(\.continuation)
-            state.waiters = []
-            return w
-        }
+        let (leftovers, compactions): ([CheckedContinuation<Void, any Error>], [CheckedContinuation<Int, any Error>]) =
+            lock.withLock {
+                state.stopped = true
+                let w = state.waiters.map(\.continuation)
+                let c = state.compactDone
+                state.waiters = []
+                state.compactDone = []
+                state.compactRequest = nil
+                lock.broadcast()
+                return (w, c)
+            }
         for c in leftovers { c.resume(throwing: LogError.closed("log is closed")) }
+        for c in compactions { c.resume(throwing: LogError.closed("log is closed")) }
     }
 }

@@ -91,6 +91,11 @@ public enum RecordFraming {
                 try visit(UnsafeRawBufferPointer(rebasing: b[(offset + 8)..<(offset + 8 + len)]))
                 offset += 8 + len
             case .failure(let failure):
+                // A zero-filled header is never written (lengths are ≥ 1): it is a page the
+                // interrupted write never reached, so it and what follows are an unsynced tail.
+                if b.count - offset >= recordHeaderBytes, (0..<recordHeaderBytes).allSatisfy({ b[offset + $0] == 0 }) {
+                    return .torn(offset: offset)
+                }
                 var probe = offset + 1
                 while probe + recordHeaderBytes < b.count {
                     if case .success = validRecord(at: probe, in: b) {

@@ -86,6 +86,13 @@ final class SegmentedLog: @unchecked Sendable {
                 nextLSN = lsn
             }
         }
+        if nextLSN <= after + 1, !segments.isEmpty {
+            // Every record in the log is covered by the snapshot (e.g. a snapshot installed ahead of
+            // the log): drop the segments so new records start a segment at after + 1.
+            for s in segments { try fs.remove(s.name) }
+            try fs.syncDirectory()
+            segments = []
+        }
         nextLSN = max(nextLSN, after + 1)
         if let last = segments.last {
             current = try fs.open(last.name, create: false)

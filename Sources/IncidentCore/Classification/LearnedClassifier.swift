@@ -34,12 +34,23 @@ public struct LearnedClassifier: Sendable, Equatable {
 
     private mutating func adjust(tokens: [String], category: Category, by delta: Int) {
         guard category != .unknown else { return }
+        // Untraining an example that was never trained would drive counts negative: ignore it.
+        if delta < 0 {
+            guard (exampleCounts[category] ?? 0) > 0 else { return }
+            var counts = tokenCounts[category] ?? [:]
+            for t in tokens {
+                guard (counts[t] ?? 0) > 0 else { return }
+                counts[t]! -= 1
+            }
+        }
         exampleCounts[category, default: 0] += delta
         if exampleCounts[category]! <= 0 { exampleCounts[category] = nil }
         for t in tokens {
             tokenCounts[category, default: [:]][t, default: 0] += delta
             if tokenCounts[category]![t]! <= 0 { tokenCounts[category]![t] = nil }
+            if tokenCounts[category]!.isEmpty { tokenCounts[category] = nil }
             tokenTotals[category, default: 0] += delta
+            if tokenTotals[category]! <= 0 { tokenTotals[category] = nil }
             vocabulary[t, default: 0] += delta
             if vocabulary[t]! <= 0 { vocabulary[t] = nil }
         }

@@ -8,7 +8,7 @@ public enum Tokenizer {
     public static func tokens(_ text: String) -> [String] {
         var out: [String] = []
         var current: [UInt8] = []
-        var previousWasLower = false
+        var previousWasLowerOrDigit = false
         var upperRun = 0
         func flush() {
             if !current.isEmpty {
@@ -17,28 +17,31 @@ public enum Tokenizer {
                 current.removeAll(keepingCapacity: true)
             }
         }
-        for b in text.utf8 {
+        let bytes = Array(text.utf8)
+        for (i, b) in bytes.enumerated() {
             let isUpper = b >= 65 && b <= 90
             let isLower = b >= 97 && b <= 122
             let isDigit = b >= 48 && b <= 57
             if isUpper {
-                if previousWasLower { flush() }
+                if previousWasLowerOrDigit { flush() }
                 current.append(b + 32)
-                previousWasLower = false
+                previousWasLowerOrDigit = false
                 upperRun += 1
             } else if isLower || isDigit {
-                if isLower, upperRun >= 2 {
-                    // "HTTPError": the last capital starts the next word.
+                let next = i + 1 < bytes.count ? bytes[i + 1] : 0
+                let endsWord = !(next >= 97 && next <= 122)
+                if isLower, upperRun >= 2, !(b == 115 && endsWord) {
+                    // "HTTPError": the last capital starts the next word ("APIs" stays one plural word).
                     let carried = current.removeLast()
                     flush()
                     current.append(carried)
                 }
                 current.append(b)
-                previousWasLower = isLower
+                previousWasLowerOrDigit = true
                 upperRun = 0
             } else {
                 flush()
-                previousWasLower = false
+                previousWasLowerOrDigit = false
                 upperRun = 0
             }
         }

@@ -77,6 +77,8 @@ public struct ByteReader {
     }
 
     /// A varint that must fit `limit`.
+    /// (`limit` is evaluated before the varint is read; callers bounding by `remaining` get the
+    /// bytes left including the varint itself, which is always a safe over-estimate for counts.)
     @inlinable public mutating func readCount(max limit: Int, _ what: StaticString) throws(BinaryDecodingError) -> Int {
         let start = offset
         let v = try readVarint()
@@ -94,7 +96,12 @@ public struct ByteReader {
 
     /// A length-prefixed UTF-8 string (invalid UTF-8 is repaired, never trusted).
     @inlinable public mutating func readString() throws(BinaryDecodingError) -> String {
-        let n = try readCount(max: remaining, "string length")
+        let start = offset
+        let length = try readVarint()
+        guard length <= UInt64(remaining) else {
+            throw BinaryDecodingError(offset: start, message: "truncated string: length \(length) runs past the end (\(remaining) bytes left)")
+        }
+        let n = Int(length)
         defer { offset += n }
         return String(decoding: UnsafeRawBufferPointer(rebasing: buffer[offset..<(offset + n)]), as: UTF8.self)
     }

@@ -154,6 +154,8 @@ public struct Incident: Sendable, Equatable {
             if moveIfAllowed(to: .reopened) {
                 reopenCount += 1
                 sourceResolved = false
+                resolvedAt = nil  // no longer resolved: MTTR and SLA count the final resolution
+                mitigatedAt = nil
             }
         case .closed:
             if moveIfAllowed(to: .closed) { closedAt = at }

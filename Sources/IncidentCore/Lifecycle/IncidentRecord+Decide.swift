@@ -100,6 +100,9 @@ extension IncidentRecord {
             var out: [IncidentEventBody] = i.sourceResolved ? [] : [.alertResolved]
             if autoResolve, Lifecycle.allows(from: i.status, to: .resolved) {
                 out.append(.resolved(description: "resolved by \(i.opening.source.isEmpty ? "source" : i.opening.source)"))
+                if i.severity.isMajor, i.reviewScheduledAt == nil {
+                    out.append(.reviewScheduled(at: now + policy.reviewDelay))
+                }
             }
             return out
         }

@@ -20,6 +20,9 @@ public struct IncidentRecord: Sendable {
     public private(set) var repeatBuckets: [Int64: RepeatBucket] = [:]
     /// Repeat events folded into the buckets.
     public private(set) var repeatEventCount = 0
+    /// The highest sequence number applied per origin node. Each origin's events reach an incident in
+    /// sequence order, so an event at or below this mark was applied already: `apply` is idempotent.
+    public private(set) var appliedSeq: [OriginSeq] = []
 
     /// Starts a record from its `opened` event.
     /// - Precondition: `opening.body` is `.opened`.
@@ -29,6 +32,7 @@ public struct IncidentRecord: Sendable {
         }
         incident = Incident(id: opening.incident, opening: o, origin: opening.id.origin, at: opening.at)
         events = [opening]
+        appliedSeq = [OriginSeq(origin: opening.id.origin, seq: opening.id.seq)]
     }
 
     /// The opening event.
@@ -36,32 +40,42 @@ public struct IncidentRecord: Sendable {
 
     /// Restores a record from a snapshot: its non-repeat events in order and its repeat buckets.
     /// - Precondition: `events` is non-empty, sorted, and starts with `opened`.
-    public init(events: [IncidentEvent], repeatBuckets: [Int64: RepeatBucket], repeatEventCount: Int) {
+    public init(
+        events: [IncidentEvent], repeatBuckets: [Int64: RepeatBucket], repeatEventCount: Int, appliedSeq: [OriginSeq]
+    ) {
         self.init(opening: events[0])
         self.events = events
         self.repeatBuckets = repeatBuckets
         self.repeatEventCount = repeatEventCount
+        self.appliedSeq = appliedSeq
         refold()
     }
 
     /// Number of events folded, repeats included.
     public var eventCount: Int { events.count + repeatEventCount }
 
-    /// Applies an event wherever it belongs in the order.
-    public mutating func apply(_ event: IncidentEvent) {
+    /// Applies an event wherever it belongs in the order; returns false when it was applied before.
+    @discardableResult
+    public mutating func apply(_ event: IncidentEvent) -> Bool {
         precondition(event.incident == incident.id, "event \(event.id) for \(event.incident) applied to \(incident.id)")
+        if let k = appliedSeq.firstIndex(where: { $0.origin == event.id.origin }) {
+            if event.id.seq <= appliedSeq[k].seq { return false }
+            appliedSeq[k].seq = event.id.seq
+        } else {
+            appliedSeq.append(OriginSeq(origin: event.id.origin, seq: event.id.seq))
+        }
         if case .alertRepeated(let count, let firstAt, let lastAt) = event.body {
             incident.apply(event)
             repeatBuckets[bucketIndex(firstAt), default: RepeatBucket()].add(count: count, firstAt: firstAt, lastAt: lastAt)
             repeatEventCount += 1
-            return
+            return true
         }
-        if case .opened = event.body { return }
+        if case .opened = event.body { return false }
         let key = event.orderKey
         if let last = events.last, last.orderKey < key {
             events.append(event)
             incident.apply(event)
-            return
+            return true
         }
         // Late arrival: insert in order and refold.
         var lo = 0
@@ -70,9 +84,10 @@ public struct IncidentRecord: Sendable {
             let mid = (lo + hi) / 2
             if events[mid].orderKey < key { lo = mid + 1 } else { hi = mid }
         }
-        if lo < events.count, events[lo].id == event.id { return }
+        if lo < events.count, events[lo].id == event.id { return false }
         events.insert(event, at: lo)
         refold()
+        return true
     }
 
     private mutating func refold() {
@@ -84,14 +99,39 @@ public struct IncidentRecord: Sendable {
     }
 
     private func bucketIndex(_ at: Timestamp) -> Int64 {
-        let offset = (at - incident.createdAt).wholeMilliseconds
+        let (raw, overflow) = at.unixMillis.subtractingReportingOverflow(incident.createdAt.unixMillis)
+        let offset = overflow ? (at > incident.createdAt ? Int64.max / 2 : Int64.min / 2) : raw
         let width = Self.repeatWindow.wholeMilliseconds
         return offset >= 0 ? offset / width : (offset - width + 1) / width
     }
 }
 
+/// An origin node and a sequence number.
+public struct OriginSeq: Sendable, Equatable {
+    /// The node.
+    public var origin: NodeID
+    /// Its sequence number.
+    public var seq: UInt64
+
+    /// Creates a pair.
+    public init(origin: NodeID, seq: UInt64) {
+        self.origin = origin
+        self.seq = seq
+    }
+}
+
 /// Repeats of one alert within one window.
 public struct RepeatBucket: Sendable, Equatable {
+    /// An empty bucket.
+    public init() {}
+
+    /// A bucket with known contents (decoding).
+    public init(count: Int, firstAt: Timestamp, lastAt: Timestamp) {
+        self.count = count
+        self.firstAt = firstAt
+        self.lastAt = lastAt
+    }
+
     /// How many.
     public var count: Int = 0
     /// Earliest.

@@ -15,6 +15,9 @@ public struct IncidentMetrics: Sendable, Equatable {
     public struct Figures: Sendable, Equatable {
         /// Incidents in the slice.
         public var volume = 0
+
+        /// Empty figures.
+        public init() {}
         /// Mean time to acknowledge, nil without data.
         public var mttaSeconds: Double?
         /// Mean time to mitigate.
@@ -80,7 +83,7 @@ public struct IncidentMetrics: Sendable, Equatable {
         for i in incidents {
             if let a = i.acknowledgedAt { ack.add((a - i.createdAt).seconds) }
             if let m = i.mitigatedAt { mitigate.add((m - i.createdAt).seconds) }
-            if let r = i.resolvedAt { resolve.add((r - i.createdAt).seconds) }
+            if !i.status.isOpen, let r = i.resolvedAt { resolve.add((r - i.createdAt).seconds) }
             if i.reopenCount > 0 { reopened += 1 }
             if i.status.isOpen { f.open += 1 }
             switch slaOutcome(i, policy: policy, now: now) {
@@ -122,7 +125,7 @@ public struct IncidentMetrics: Sendable, Equatable {
             return responded != nil ? .met : .pending
         }
         let resolveDeadline = i.createdAt + resolveTarget
-        if let r = i.resolvedAt { return r <= resolveDeadline ? .met : .breached }
+        if !i.status.isOpen, let r = i.resolvedAt { return r <= resolveDeadline ? .met : .breached }
         return now > resolveDeadline ? .breached : .pending
     }
 }

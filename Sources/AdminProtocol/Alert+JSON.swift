@@ -1,0 +1,115 @@
+import AetherJSON
+import IncidentCore
+
+extension Alert {
+    /// The alert fields accepted on the wire (SPEC §3).
+    public static let wireFields = [
+        "dedup_key", "title", "description", "source", "service", "component", "severity", "action", "labels",
+        "affected_users_pct", "affected_services", "links", "timestamp",
+    ]
+
+    /// Decodes and validates an alert from its JSON object.
+    /// - Parameter path: where the object is, for messages (`args`, `args.alerts[3]`).
+    /// - Throws: `AdminError(.badRequest)` naming the field, its value and what was expected.
+    public init(json o: JSONObject, path: String, limits: AlertLimits = AlertLimits()) throws(AdminError) {
+        func bad(_ m: String) -> AdminError { AdminError(.badRequest, "\(path): \(m)") }
+        for key in o.keys where !Self.wireFields.contains(key) {
+            throw bad("unknown alert field '\(key)'; expected one of \(Self.wireFields.joined(separator: ", "))")
+        }
+        func str(_ key: String) throws(AdminError) -> String? {
+            guard let v = o[key], !v.isNull else { return nil }
+            guard case .string(let s) = v else { throw bad("\(key) is a \(v.typeName); expected a string") }
+            return s
+        }
+        let title = try str("title") ?? ""
+        var alert = Alert(title: title)
+        alert.dedupKey = try str("dedup_key")
+        alert.description = try str("description") ?? ""
+        alert.source = try str("source") ?? ""
+        alert.service = try str("service") ?? ""
+        alert.component = try str("component") ?? ""
+        if let s = try str("severity") {
+            guard let sev = SourceSeverity(parsing: s) else {
+                throw bad(Severity.invalidMessage(s, allowMonitoringLevels: true))
+            }
+            alert.severity = sev
+        }
+        if let a = try str("action") {
+            guard let action = Alert.Action(rawValue: a) else {
+                throw bad("action '\(a)' is not valid; expected trigger, acknowledge or resolve")
+            }
+            alert.action = action
+        }
+        if let v = o["labels"], !v.isNull {
+            guard case .object(let labels) = v else { throw bad("labels is a \(v.typeName); expected an object of strings") }
+            for (k, lv) in labels {
+                guard case .string(let s) = lv else {
+                    throw bad("labels.\(k) is a \(lv.typeName); expected a string")
+                }
+                alert.labels[k] = s
+            }
+        }
+        if let v = o["affected_users_pct"], !v.isNull {
+            guard let d = v.doubleValue else { throw bad("affected_users_pct is a \(v.typeName); expected a number 0-100") }
+            alert.affectedUsersPct = d
+        }
+        if let v = o["affected_services"], !v.isNull {
+            guard case .array(let items) = v else { throw bad("affected_services is a \(v.typeName); expected a list of strings") }
+            for (n, item) in items.enumerated() {
+                guard case .string(let s) = item else {
+                    throw bad("affected_services[\(n)] is a \(item.typeName); expected a string")
+                }
+                alert.affectedServices.append(s)
+            }
+        }
+        if let v = o["links"], !v.isNull {
+            guard case .array(let items) = v else { throw bad("links is a \(v.typeName); expected a list") }
+            for (n, item) in items.enumerated() {
+                switch item {
+                case .string(let href): alert.links.append(Link(href: href))
+                case .object(let l):
+                    guard let href = l["href"]?.stringValue else { throw bad("links[\(n)].href is missing; expected a URL string") }
+                    alert.links.append(Link(href: href, text: l["text"]?.stringValue ?? ""))
+                default: throw bad("links[\(n)] is a \(item.typeName); expected a URL string or {href, text}")
+                }
+            }
+        }
+        if let t = try str("timestamp") {
+            guard let ts = Timestamp(rfc3339: t) else {
+                throw bad("timestamp '\(t)' is not an RFC 3339 time; expected e.g. 2026-11-27T18:00:00Z")
+            }
+            alert.timestamp = ts
+        }
+        do { try alert.validate(limits: limits) } catch { throw bad(error.message) }
+        self = alert
+    }
+
+    /// The alert as a JSON object (the CLI and load generator send this).
+    public var json: JSONObject {
+        var o = JSONObject()
+        if let dedupKey { o["dedup_key"] = .string(dedupKey) }
+        o["title"] = .string(title)
+        if !description.isEmpty { o["description"] = .string(description) }
+        if !source.isEmpty { o["source"] = .string(source) }
+        if !service.isEmpty { o["service"] = .string(service) }
+        if !component.isEmpty { o["component"] = .string(component) }
+        switch severity {
+        case .explicit(let s): o["severity"] = .string(s.description)
+        case .level(let l): o["severity"] = .string(l.rawValue)
+        case nil: break
+        }
+        if action != .trigger { o["action"] = .string(action.rawValue) }
+        if !labels.isEmpty {
+            var l = JSONObject()
+            for (k, v) in labels.sorted(by: { $0.key < $1.key }) { l[k] = .string(v) }
+            o["labels"] = .object(l)
+        }
+        if let affectedUsersPct { o["affected_users_pct"] = .double(affectedUsersPct) }
+        if !affectedServices.isEmpty { o["affected_services"] = .array(affectedServices.map { .string($0) }) }
+        if !links.isEmpty {
+            o["links"] = .array(links.map { .object(["href": .string($0.href), "text": .string($0.text)]) })
+        }
+        if let timestamp { o["timestamp"] = .string(timestamp.rfc3339) }
+        return o
+    }
+}

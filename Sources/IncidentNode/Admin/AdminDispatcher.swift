@@ -1,0 +1,267 @@
+import AdminProtocol
+import AetherJSON
+import IncidentCore
+import IncidentStorage
+
+/// Turns admin requests into incident operations and their results into JSON (SPEC §4,
+/// Docs/admin-protocol.md). Each call returns the result and the LSN the reply must wait for.
+final class AdminDispatcher: Sendable {
+    let service: IncidentService
+    let node: NodeInfo
+    let tokens: AdminTokens
+    let limits: AdminLimits
+    let operations: NodeOperations
+
+    init(service: IncidentService, node: NodeInfo, tokens: AdminTokens, limits: AdminLimits, operations: NodeOperations) {
+        self.service = service
+        self.node = node
+        self.tokens = tokens
+        self.limits = limits
+        self.operations = operations
+    }
+
+    /// Handles one request.
+    func handle(_ request: AdminRequest) async -> (Result<JSONValue, AdminError>, UInt64) {
+        guard let op = AdminOp(rawValue: request.op) else {
+            return (.failure(AdminError(.unknownOp, "unknown op '\(request.op)'; expected one of \(AdminOp.allCases.map(\.rawValue).joined(separator: ", "))")), 0)
+        }
+        let caller: String?
+        switch tokens.authorize(request.token, op: op) {
+        case .success(let name): caller = name
+        case .failure(let e): return (.failure(e), 0)
+        }
+        do {
+            return try await route(op, ArgReader(request.args, op: request.op), caller: caller)
+        } catch {
+            return (.failure(error), 0)
+        }
+    }
+
+    private func route(_ op: AdminOp, _ args: ArgReader, caller: String?) async throws(AdminError) -> (Result<JSONValue, AdminError>, UInt64) {
+        func who() throws(AdminError) -> String {
+            if let a = try args.optionalString("actor"), !a.isEmpty {
+                guard a.utf8.count <= 128 else { throw AdminError(.badRequest, "args.actor is \(a.utf8.count) bytes; expected at most 128") }
+                return a
+            }
+            return caller ?? "operator"
+        }
+        switch op {
+        case .nodeInfo:
+            try args.only([])
+            return (.success(.object(node.json(uptime: operations.uptimeSeconds()))), 0)
+        case .clusterStatus:
+            try args.only([])
+            return (.success(.object(node.clusterJSON())), 0)
+        case .logDigest:
+            try args.only([])
+            let d = service.sequencer.digest
+            return (.success(["events": .int(Int64(d.count)), "digest": .string(d.hex)]), 0)
+        case .alertIngest:
+            let alert = try Alert(json: args.args, path: "args")
+            let (results, lsn) = try await run { () throws(IncidentOpError) in try await service.ingest([alert], actor: "") }
+            return (.success(.object(render(results[0]))), lsn)
+        case .alertIngestBatch:
+            try args.only(["alerts"])
+            guard let list = args.args["alerts"] else { throw AdminError(.badRequest, "missing args.alerts; expected a list of alerts") }
+            guard case .array(let items) = list else { throw AdminError(.badRequest, "args.alerts is a \(list.typeName); expected a list of alerts") }
+            guard !items.isEmpty else { throw AdminError(.badRequest, "args.alerts is empty; expected 1 to \(limits.batchAlertsMax) alerts") }
+            guard items.count <= limits.batchAlertsMax else {
+                throw AdminError(.badRequest, "args.alerts has \(items.count) alerts; expected at most \(limits.batchAlertsMax) per batch")
+            }
+            var alerts: [Alert] = []
+            alerts.reserveCapacity(items.count)
+            for (n, item) in items.enumerated() {
+                guard case .object(let o) = item else {
+                    throw AdminError(.badRequest, "args.alerts[\(n)] is a \(item.typeName); expected an object")
+                }
+                alerts.append(try Alert(json: o, path: "args.alerts[\(n)]"))
+            }
+            let (results, lsn) = try await run { () throws(IncidentOpError) in try await service.ingest(alerts, actor: "") }
+            return (.success(["results": .array(results.map { .object(render($0)) })]), lsn)
+        case .incidentList:
+            try args.only(["status", "severity", "service", "dedup_key", "open", "category", "limit"])
+            var f = IncidentFilter()
+            f.status = try args.optionalParsed("status", IncidentStatus.init(parsing:), invalid: IncidentStatus.invalidMessage)
+            f.severity = try args.optionalParsed("severity", Severity.parseExplicit, invalid: { Severity.invalidMessage($0, allowMonitoringLevels: false) })
+            f.category = try args.optionalParsed("category", Category.init(parsing:), invalid: Category.invalidMessage)
+            f.service = try args.optionalString("service")
+            f.dedupKey = try args.optionalString("dedup_key")
+            f.open = try args.optionalBool("open")
+            let limit = try args.optionalInt("limit", range: 1...limits.listLimitMax) ?? 100
+            let (list, matched) = service.index.list(f, limit: limit)
+            return (.success(["incidents": .array(list.map { .object(IncidentJSON.render($0, owner: $0.origin)) }), "matched": .int(Int64(matched))]), 0)
+        case .incidentGet:
+            try args.only(["id"])
+            let id = try args.incidentID()
+            let record = try await run { () throws(IncidentOpError) in try await service.record(id) }
+            return (.success(.object(IncidentJSON.render(record, owner: record.incident.origin, timeline: true))), 0)
+        case .incidentAck:
+            try args.only(["id", "actor"])
+            return try await command(args, .acknowledge, who())
+        case .incidentAssign:
+            try args.only(["id", "assignee", "role", "person", "auto", "actor"])
+            if try args.optionalBool("auto") == true {
+                let id = try args.incidentID()
+                let service = self.service.index.get(id)?.service ?? ""
+                throw AdminError(.unavailable, "cannot auto-assign \(id): it needs an on-call schedule or escalation policy for service '\(service)', and on-call scheduling is not available on this node yet; assign with --assignee NAME or --role ROLE --person NAME")
+            }
+            if let roleText = try args.optionalString("role") {
+                guard let role = IncidentRole(parsing: roleText) else { throw AdminError(.badRequest, IncidentRole.invalidMessage(roleText)) }
+                return try await command(args, .assignRole(role, try args.string("person", hint: "a person's name")), who())
+            }
+            return try await command(args, .assign(try args.string("assignee", hint: "a person or team")), who())
+        case .incidentNote:
+            try args.only(["id", "text", "actor"])
+            return try await command(args, .note(try args.string("text")), who())
+        case .incidentUpdate:
+            try args.only(["id", "message", "channels", "status", "actor"])
+            if let status = try args.optionalString("status") {
+                guard status == "investigating" else {
+                    throw AdminError(.badRequest, "args.status '\(status)' cannot be set directly; expected investigating (use incident.ack/resolve/reopen/close for the others)")
+                }
+                if try args.optionalString("message") == nil {
+                    return try await command(args, .investigate(note: ""), who())
+                }
+                let (r, _) = try await command(args, .investigate(note: try args.string("message")), who())
+                if case .failure = r { return (r, 0) }
+            }
+            let message = try args.string("message", hint: "the status update text")
+            let channels = try args.optionalStrings("channels") ?? ["log"]
+            let deliveries = operations.deliver(message: message, channels: channels, incident: try args.incidentID())
+            let (result, lsn) = try await command(args, .postUpdate(message: message, channels: channels, deliveries: deliveries), who())
+            guard case .success(var value) = result, case .object(var o) = value else { return (result, lsn) }
+            o["deliveries"] = .array(deliveries.map { .object(["channel": .string($0.channel), "ok": .bool($0.ok), "detail": .string($0.detail)]) })
+            value = .object(o)
+            return (.success(value), lsn)
+        case .incidentSeverity:
+            try args.only(["id", "severity", "reason", "actor"])
+            let s = try args.parsed("severity", Severity.parseExplicit, invalid: { Severity.invalidMessage($0, allowMonitoringLevels: false) }, hint: "SEV-0 … SEV-4")
+            return try await command(args, .setSeverity(s, reason: try args.optionalString("reason") ?? "set by operator"), who())
+        case .incidentPriority:
+            try args.only(["id", "priority", "reason", "actor"])
+            let p = try args.parsed("priority", Priority.init(parsing:), invalid: { "priority '\($0)' is not valid; expected P1, P2, P3, P4 or P5" }, hint: "P1 … P5")
+            return try await command(args, .setPriority(p, reason: try args.optionalString("reason") ?? "set by operator"), who())
+        case .incidentClassify:
+            try args.only(["id", "category", "reason", "actor"])
+            let c = try args.parsed("category", Category.init(parsing:), invalid: Category.invalidMessage, hint: "database, application, …")
+            return try await command(args, .setCategory(c, reason: try args.optionalString("reason") ?? "corrected by operator"), who())
+        case .incidentWarRoom:
+            try args.only(["id", "actor"])
+            return try await command(args, .openWarRoom, who())
+        case .incidentEscalate:
+            try args.only(["id", "reason", "detail", "team", "actor"])
+            let reason = try args.optionalParsed("reason", EscalationReason.init(rawValue:), invalid: EscalationReason.invalidMessage) ?? .manual
+            let id = try args.incidentID()
+            var team = try args.optionalString("team") ?? ""
+            if reason == .complexity, team.isEmpty {
+                let svc = service.index.get(id)?.service ?? ""
+                team = service.policy.services.entry(for: svc).specialistTeam
+                if team.isEmpty {
+                    throw AdminError(.unavailable, "complexity escalation of \(id) needs a specialist team for service '\(svc)'; none is configured (set services.\(svc).specialist_team in the node config, or pass team)")
+                }
+            }
+            return try await command(args, .escalate(reason, detail: try args.optionalString("detail") ?? "", team: team), who())
+        case .incidentResolve:
+            try args.only(["id", "resolution", "type", "verification", "quiet_window_s", "probe_url", "probe_timeout_ms", "actor"])
+            let type = try args.optionalParsed("type", ResolutionType.init(rawValue:), invalid: ResolutionType.invalidMessage) ?? .permanent
+            let description = try args.string("resolution", hint: "what was done")
+            let verification = try await verify(args)
+            return try await command(args, .resolve(type, description: description, verification: verification), who())
+        case .incidentReopen:
+            try args.only(["id", "reason", "actor"])
+            return try await command(args, .reopen(reason: try args.optionalString("reason") ?? ""), who())
+        case .incidentClose:
+            try args.only(["id", "reason", "force", "actor"])
+            return try await command(args, .close(reason: try args.optionalString("reason") ?? "", force: try args.optionalBool("force") ?? false), who())
+        case .incidentReview:
+            try args.only(["id", "root_cause", "summary", "generate_action_items", "update_knowledge_base", "actor"])
+            let id = try args.incidentID()
+            let record = try await run { () throws(IncidentOpError) in try await service.record(id) }
+            let draft = PostIncidentReview.draft(
+                record, rootCause: try args.optionalString("root_cause") ?? "", summary: try args.optionalString("summary") ?? "",
+                generateActionItems: try args.optionalBool("generate_action_items") ?? false,
+                updateKnowledgeBase: try args.optionalBool("update_knowledge_base") ?? false, policy: service.policy,
+                now: service.sequencer.now)
+            let (result, lsn) = try await command(args, .completeReview(rootCause: draft.rootCause, summary: draft.summary, actionItems: draft.actionItems, article: draft.article), who())
+            guard case .success(.object(var o)) = result else { return (result, lsn) }
+            o["review_summary"] = .string(draft.summary)
+            o["kb_article_markdown"] = draft.article.map { .string($0.markdown) } ?? .null
+            return (.success(.object(o)), lsn)
+        case .metricsGet:
+            try args.only(["since", "until"])
+            let since = try args.optionalTimestamp("since")
+            let until = try args.optionalTimestamp("until")
+            return (.success(.object(MetricsJSON.render(service.metrics(since: since, until: until), since: since, until: until))), 0)
+        case .processAnalyze:
+            try args.only(["id", "target", "strategy"])
+            let id = try args.incidentID()
+            let record = try await run { () throws(IncidentOpError) in try await service.record(id) }
+            let report = ProcessAnalysis.analyze(record, all: service.index.all(), target: try args.optionalString("target") ?? "reduce_mttr", strategy: try args.optionalString("strategy") ?? "", policy: service.policy, now: service.sequencer.now)
+            return (.success(.object(render(report, id: id))), 0)
+        case .adminSnapshot:
+            try args.only([])
+            do {
+                let (lsn, bytes) = try await operations.snapshot()
+                return (.success(["lsn": .int(Int64(lsn)), "bytes": .int(Int64(bytes))]), 0)
+            } catch {
+                throw AdminError(.unavailable, "snapshot failed: \(error)")
+            }
+        }
+    }
+
+    private func verify(_ args: ArgReader) async throws(AdminError) -> VerificationOutcome {
+        let method = try args.optionalString("verification") ?? "manual"
+        switch method {
+        case "manual":
+            return .manual
+        case "alerts_quiet":
+            let window = try args.optionalInt("quiet_window_s", range: 1...86_400) ?? 300
+            let id = try args.incidentID()
+            guard let s = service.index.get(id) else { throw AdminError(.notFound, "incident \(id) not found") }
+            let quiet = service.sequencer.now - s.lastSeenAt
+            let passed = quiet >= .seconds(window)
+            return VerificationOutcome(method: "alerts_quiet", passed: passed, detail: passed
+                ? "no trigger for \(formatDuration(quiet.seconds)) (window \(window)s)"
+                : "last trigger \(formatDuration(quiet.seconds)) ago, inside the \(window)s quiet window")
+        case "http_probe":
+            let url = try args.string("probe_url", hint: "http://host:port/path")
+            let timeout = try args.optionalInt("probe_timeout_ms", range: 1...60_000) ?? 2000
+            return await HTTPProbe.check(url: url, timeoutMillis: timeout)
+        default:
+            throw AdminError(.badRequest, "args.verification '\(method)' is not valid; expected manual, alerts_quiet or http_probe")
+        }
+    }
+
+    private func command(_ args: ArgReader, _ c: IncidentCommand, _ actor: String) async throws(AdminError) -> (Result<JSONValue, AdminError>, UInt64) {
+        let id = try args.incidentID()
+        let (record, lsn) = try await run { () throws(IncidentOpError) in try await service.command(id, c, actor: actor) }
+        var o = IncidentJSON.render(record, owner: record.incident.origin, timeline: false)
+        o["replicas"] = .int(1)
+        return (.success(.object(o)), lsn)
+    }
+
+    private func run<T>(_ body: () async throws(IncidentOpError) -> T) async throws(AdminError) -> T {
+        do { return try await body() } catch {
+            switch error {
+            case .domain(let d): throw AdminError(d)
+            case .log(let l): throw AdminError(.unavailable, "the node's log cannot take writes: \(l)")
+            case .moved: throw AdminError(.unavailable, "incident moved; retry")
+            }
+        }
+    }
+
+    private func render(_ r: IncidentService.IngestResult) -> JSONObject {
+        ["incident_id": r.incidentID.map { .string($0.text) } ?? .null, "created": .bool(r.created), "dedup_key": .string(r.dedupKey), "replicas": .int(1)]
+    }
+
+    private func render(_ r: ProcessAnalysis.Report, id: IncidentID) -> JSONObject {
+        func num(_ d: Double?) -> JSONValue { d.map { .double(($0 * 1000).rounded() / 1000) } ?? .null }
+        return [
+            "incident_id": .string(id.text),
+            "phases": .array(r.phases.map { .object(["name": .string($0.name), "seconds": num($0.seconds), "average_seconds": num($0.averageSeconds), "share": num($0.share)]) }),
+            "bottleneck": r.bottleneck.map { .string($0) } ?? .null,
+            "red_flags": .array(r.redFlags.map { .string($0) }),
+            "recommendations": .array(r.recommendations.map { .string($0) }),
+        ]
+    }
+}

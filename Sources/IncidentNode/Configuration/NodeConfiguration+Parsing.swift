@@ -1,0 +1,216 @@
+import AetherJSON
+import IncidentCore
+import PosixIO
+
+// MARK: - Flags and config files → NodeConfiguration (pure: the file's bytes are passed in).
+
+extension NodeConfiguration {
+    /// The usage text of `aetherd`.
+    public static let usage = """
+        usage: aetherd [--config FILE.json] [--node-id NAME] [--data-dir PATH] [--admin HOST:PORT]
+                       [--http HOST:PORT] [--gossip HOST:PORT] [--peers H:P,H:P] [--region NAME]
+                       [--write-quorum N] [--cluster-key-file PATH] [--admin-token-file PATH]
+                       [--log-level debug|info|warn|error]
+        """
+
+    static let flags = [
+        "node-id", "data-dir", "admin", "http", "gossip", "peers", "region", "write-quorum", "cluster-key-file",
+        "admin-token-file", "log-level",
+    ]
+
+    /// Builds a configuration from command-line arguments (without the program name).
+    /// - Parameter readFile: returns a file's bytes (the `--config` file), or throws a message.
+    /// - Throws: `ConfigurationError` naming the bad flag or value.
+    public static func parse(arguments: [String], readFile: (String) throws -> [UInt8]) throws(ConfigurationError)
+        -> NodeConfiguration
+    {
+        var values: [(String, String)] = []
+        var configPath: String?
+        var i = 0
+        while i < arguments.count {
+            let arg = arguments[i]
+            guard arg.hasPrefix("--") else {
+                throw ConfigurationError("unexpected argument '\(arg)'; flags look like --node-id NAME")
+            }
+            var name = String(arg.dropFirst(2))
+            var value: String
+            if let eq = name.firstIndex(of: "=") {
+                value = String(name[name.index(after: eq)...])
+                name = String(name[..<eq])
+            } else {
+                guard i + 1 < arguments.count else { throw ConfigurationError("flag --\(name) needs a value") }
+                i += 1
+                value = arguments[i]
+            }
+            if name == "config" {
+                configPath = value
+            } else if flags.contains(name) {
+                values.append((name, value))
+            } else {
+                throw ConfigurationError("unknown flag --\(name); expected one of --config, " + flags.map { "--\($0)" }.joined(separator: ", "))
+            }
+            i += 1
+        }
+        var config = NodeConfiguration()
+        if let configPath {
+            let bytes: [UInt8]
+            do { bytes = try readFile(configPath) } catch {
+                throw ConfigurationError("cannot read config file '\(configPath)': \(error)")
+            }
+            try config.apply(configFile: bytes, path: configPath)
+        }
+        for (name, value) in values { try config.apply(flag: name, value: value, origin: "--\(name)") }
+        return config
+    }
+
+    /// Applies one flag (or the config-file key of the same name).
+    mutating func apply(flag: String, value: String, origin: String) throws(ConfigurationError) {
+        func address(_ v: String) throws(ConfigurationError) -> SocketAddress {
+            do { return try SocketAddress(parsing: v) } catch { throw ConfigurationError("\(origin): \(error.message)") }
+        }
+        switch flag {
+        case "node-id":
+            do { nodeID = try NodeID(validating: value) } catch { throw ConfigurationError("\(origin): \(error.message)") }
+        case "data-dir":
+            guard !value.isEmpty else { throw ConfigurationError("\(origin) is empty; expected a directory path") }
+            dataDir = value
+        case "admin": admin = try address(value)
+        case "http": http = try address(value)
+        case "gossip": gossip = try address(value)
+        case "peers":
+            var list: [SocketAddress] = []
+            for p in value.split(separator: ",") where !p.isEmpty { list.append(try address(String(p))) }
+            peers = list
+        case "region": region = value
+        case "write-quorum":
+            guard let n = Int(value), n >= 1 else {
+                throw ConfigurationError("\(origin) '\(value)' is not valid; expected a whole number ≥ 1")
+            }
+            writeQuorum = n
+        case "cluster-key-file": clusterKeyFile = value
+        case "admin-token-file": adminTokenFile = value
+        case "log-level":
+            guard let l = Logger.Level(parsing: value) else {
+                throw ConfigurationError("\(origin) '\(value)' is not valid; expected debug, info, warn or error")
+            }
+            logLevel = l
+        default:
+            throw ConfigurationError("unknown setting \(origin)")
+        }
+    }
+
+    /// Applies a JSON config file: keys are the flag names with `_` for `-`, plus policy sections.
+    mutating func apply(configFile bytes: [UInt8], path: String) throws(ConfigurationError) {
+        let root: JSONValue
+        do { root = try JSONParser.parse(bytes) } catch {
+            throw ConfigurationError("config file '\(path)' is not valid JSON: \(error.message)")
+        }
+        guard case .object(let o) = root else {
+            throw ConfigurationError("config file '\(path)' holds a JSON \(root.typeName); expected an object")
+        }
+        for (key, value) in o {
+            let origin = "\(path): \(key)"
+            let flag = key.replacing("_", with: "-")
+            if Self.flags.contains(flag) {
+                let text: String
+                switch value {
+                case .string(let s): text = s
+                case .int(let n): text = String(n)
+                case .array(let items) where flag == "peers":
+                    text = try items.map { (v) throws(ConfigurationError) -> String in
+                        guard let s = v.stringValue else { throw ConfigurationError("\(origin) entries must be strings") }
+                        return s
+                    }.joined(separator: ",")
+                default:
+                    throw ConfigurationError("\(origin) is a \(value.typeName); expected a string")
+                }
+                try apply(flag: flag, value: text, origin: origin)
+                continue
+            }
+            switch key {
+            case "reopen_window_s":
+                policy.reopenWindow = .seconds(try seconds(value, origin))
+            case "review_delay_s":
+                policy.reviewDelay = .seconds(try seconds(value, origin))
+            case "war_room_link_template":
+                guard let s = value.stringValue else { throw ConfigurationError("\(origin) must be a string") }
+                policy.warRoomLinkTemplate = s
+            case "targets":
+                try applyTargets(value, origin)
+            case "services":
+                try applyServices(value, origin)
+            case "wal_segment_bytes_max":
+                wal.segmentBytesMax = Int(try seconds(value, origin))
+            case "admin_line_bytes_max":
+                adminLimits.lineBytesMax = Int(try seconds(value, origin))
+            case "snapshot_every_records":
+                snapshotEveryRecords = Int(try seconds(value, origin))
+            default:
+                throw ConfigurationError(
+                    "\(origin): unknown setting; expected one of \(Self.flags.map { $0.replacing("-", with: "_") }.joined(separator: ", ")), "
+                        + "reopen_window_s, review_delay_s, war_room_link_template, targets, services, wal_segment_bytes_max, "
+                        + "admin_line_bytes_max, snapshot_every_records")
+            }
+        }
+    }
+
+    private func seconds(_ v: JSONValue, _ origin: String) throws(ConfigurationError) -> Int64 {
+        guard let n = v.intValue, n >= 0 else {
+            throw ConfigurationError("\(origin) is \(v); expected a whole number ≥ 0")
+        }
+        return n
+    }
+
+    private mutating func applyTargets(_ v: JSONValue, _ origin: String) throws(ConfigurationError) {
+        guard case .object(let o) = v else { throw ConfigurationError("\(origin) must be an object keyed by SEV-n") }
+        for (sevText, t) in o {
+            guard let sev = Severity.parseExplicit(sevText) else {
+                throw ConfigurationError("\(origin): \(Severity.invalidMessage(sevText, allowMonitoringLevels: false))")
+            }
+            guard case .object(let fields) = t else {
+                throw ConfigurationError("\(origin).\(sevText) must be an object with ack_s and resolve_s")
+            }
+            var target = policy.targets(for: sev)
+            for (k, value) in fields {
+                switch k {
+                case "ack_s": target.acknowledge = .seconds(try seconds(value, "\(origin).\(sevText).ack_s"))
+                case "resolve_s":
+                    target.resolve = value.isNull ? nil : .seconds(try seconds(value, "\(origin).\(sevText).resolve_s"))
+                default: throw ConfigurationError("\(origin).\(sevText).\(k): unknown field; expected ack_s or resolve_s")
+                }
+            }
+            policy.targets[sev] = target
+        }
+    }
+
+    private mutating func applyServices(_ v: JSONValue, _ origin: String) throws(ConfigurationError) {
+        guard case .object(let o) = v else { throw ConfigurationError("\(origin) must be an object keyed by service name") }
+        for (name, s) in o {
+            guard case .object(let fields) = s else { throw ConfigurationError("\(origin).\(name) must be an object") }
+            var entry = ServiceCatalog.Entry()
+            for (k, value) in fields {
+                let where_ = "\(origin).\(name).\(k)"
+                switch k {
+                case "criticality":
+                    guard let c = value.stringValue.flatMap(ServiceCriticality.init(rawValue:)) else {
+                        throw ConfigurationError("\(where_) is \(value); expected critical, high, medium or low")
+                    }
+                    entry.criticality = c
+                case "owning_team":
+                    guard let t = value.stringValue else { throw ConfigurationError("\(where_) must be a string") }
+                    entry.owningTeam = t
+                case "specialist_team":
+                    guard let t = value.stringValue else { throw ConfigurationError("\(where_) must be a string") }
+                    entry.specialistTeam = t
+                case "auto_resolve":
+                    guard let b = value.boolValue else { throw ConfigurationError("\(where_) must be true or false") }
+                    entry.autoResolve = b
+                default:
+                    throw ConfigurationError(
+                        "\(where_): unknown field; expected criticality, owning_team, specialist_team, auto_resolve")
+                }
+            }
+            policy.services.entries[name] = entry
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import IncidentCore
+import IncidentStorage
+import PosixIO
+
+/// Everything a node is configured with: identity, addresses, limits and the incident policy.
+///
+/// Built from defaults, then a `--config` JSON file, then flags (flags win), then `validate()` runs
+/// once at start-up. See Docs/configuration.md for every field.
+public struct NodeConfiguration: Sendable, Equatable {
+    /// This node's id.
+    public var nodeID = NodeID("node1")
+    /// Where the log and snapshots live; defaults to `./aether-data/<node-id>`.
+    public var dataDir: String?
+    /// Admin protocol address.
+    public var admin = SocketAddress(host: "127.0.0.1", port: 7400)
+    /// HTTP address.
+    public var http = SocketAddress(host: "127.0.0.1", port: 7480)
+    /// Gossip address.
+    public var gossip = SocketAddress(host: "127.0.0.1", port: 7946)
+    /// Seed peers' gossip addresses.
+    public var peers: [SocketAddress] = []
+    /// Region name.
+    public var region = "local"
+    /// Nodes that must hold a write durably before it is acknowledged; default 2 with peers, else 1.
+    public var writeQuorum: Int?
+    /// File holding the cluster key.
+    public var clusterKeyFile: String?
+    /// File holding admin tokens (`token role [name]` per line).
+    public var adminTokenFile: String?
+    /// Log level.
+    public var logLevel = Logger.Level.info
+    /// Durable log settings.
+    public var wal = WALConfiguration()
+    /// Admin protocol limits.
+    public var adminLimits = AdminLimits()
+    /// Incident rules.
+    public var policy = IncidentPolicy()
+    /// Take a snapshot after this many records since the last one.
+    public var snapshotEveryRecords = 500_000
+    /// Closed incidents are passivated (actor released) after this long without a change.
+    public var passivateClosedAfter: Duration = .seconds(60)
+
+    /// The defaults of SPEC §2.
+    public init() {}
+
+    /// The data directory in effect.
+    public var effectiveDataDir: String { dataDir ?? "./aether-data/\(nodeID.name)" }
+
+    /// The write quorum in effect.
+    public var effectiveWriteQuorum: Int { writeQuorum ?? (peers.isEmpty ? 1 : 2) }
+
+    /// Checks the configuration.
+    /// - Throws: `ConfigurationError` with one clear line naming the bad value.
+    public func validate() throws(ConfigurationError) {
+        if !peers.isEmpty {
+            throw ConfigurationError(
+                "--peers \(peers.map(\.description).joined(separator: ",")) given, but this build runs single-node only "
+                    + "(cluster membership and replication are not implemented yet); start without --peers")
+        }
+        let q = effectiveWriteQuorum
+        guard q >= 1, q <= peers.count + 1 else {
+            throw ConfigurationError(
+                "--write-quorum \(q) is not valid; expected 1 to \(peers.count + 1) (this node plus its \(peers.count) peers)")
+        }
+        guard !region.isEmpty, NodeID.isValid(region) else {
+            throw ConfigurationError("--region '\(region)' is not valid; expected letters, digits, '.', '_' or '-'")
+        }
+        if !gossip.isLoopback, clusterKeyFile == nil {
+            throw ConfigurationError(
+                "--gossip \(gossip) binds a non-loopback address; --cluster-key-file is required to authenticate gossip")
+        }
+        for (flag, address) in [("--admin", admin), ("--http", http)] where !address.isLoopback && adminTokenFile == nil {
+            throw ConfigurationError(
+                "\(flag) \(address) binds a non-loopback address; --admin-token-file is required so only token holders get in")
+        }
+        guard adminLimits.lineBytesMax >= 1024 else {
+            throw ConfigurationError("admin line limit \(adminLimits.lineBytesMax) is too small; expected at least 1024 bytes")
+        }
+        guard wal.segmentBytesMax >= 4096 else {
+            throw ConfigurationError("wal segment size \(wal.segmentBytesMax) is too small; expected at least 4096 bytes")
+        }
+        guard snapshotEveryRecords >= 1000 else {
+            throw ConfigurationError("snapshot interval \(snapshotEveryRecords) records is too small; expected at least 1000")
+        }
+        do { try policy.validate() } catch { throw ConfigurationError(error.message) }
+    }
+}
+
+/// Limits of the admin protocol server.
+public struct AdminLimits: Sendable, Equatable {
+    /// Longest request line (SPEC §4 default 1 MiB).
+    public var lineBytesMax = 1 << 20
+    /// A partial line older than this is answered `bad_request` and the connection closed.
+    public var partialLineTimeout: Duration = .seconds(10)
+    /// Most concurrent connections.
+    public var connectionsMax = 10_000
+    /// Most alerts in one `alert.ingest_batch`.
+    public var batchAlertsMax = 10_000
+    /// Most incidents one `incident.list` returns.
+    public var listLimitMax = 10_000
+
+    /// The defaults.
+    public init() {}
+}
+
+/// A configuration problem, as one line for stderr (exit code 2).
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    /// The message.
+    public var message: String
+
+    /// Creates an error.
+    public init(_ message: String) {
+        self.message = message
+    }
+
+    public var description: String { message }
+}

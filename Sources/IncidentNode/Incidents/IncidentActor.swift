@@ -1,0 +1,104 @@
+import IncidentCore
+import IncidentStorage
+
+/// Owns one incident: its events and folded state. Every command on the incident runs here, so
+/// decisions see the latest state and the incident's events are created in one order.
+///
+/// The actor decides (pure `IncidentRecord.decide`), appends the events through the sequencer,
+/// applies them, and publishes the new summary; callers wait for durability outside the actor so
+/// an fsync never blocks the next command.
+actor IncidentActor {
+    /// Shared collaborators.
+    struct Context: Sendable {
+        let sequencer: EventSequencer
+        let index: SummaryIndex
+        let classifier: ClassifierModel
+        let policy: IncidentPolicy
+    }
+
+    let id: IncidentID
+    private var record: IncidentRecord
+    private let context: Context
+    private var passivated = false
+    private(set) var lastChange: Timestamp
+
+    init(record: IncidentRecord, context: Context, now: Timestamp) {
+        self.id = record.incident.id
+        self.record = record
+        self.context = context
+        self.lastChange = now
+    }
+
+    /// The current record (a value copy).
+    var current: IncidentRecord { record }
+
+    /// Runs an operator or source command; returns the new record and the LSN to wait for (0 when
+    /// nothing changed).
+    func execute(_ command: IncidentCommand, actor: String) throws(IncidentOpError) -> (IncidentRecord, UInt64) {
+        if passivated { throw .moved }
+        let now = context.sequencer.now
+        let bodies: [IncidentEventBody]
+        do { bodies = try record.decide(command, policy: context.policy, now: now) } catch { throw .domain(error) }
+        let lsn = try append(bodies, actor: actor, now: now)
+        return (record, lsn)
+    }
+
+    /// Attaches `count` triggers for the incident's dedup key, or says a new incident is needed.
+    func trigger(count: Int, firstAt: Timestamp, lastAt: Timestamp, actor: String) throws(IncidentOpError) -> TriggerOutcome {
+        if passivated { throw .moved }
+        let now = context.sequencer.now
+        switch record.decideTrigger(count: count, firstAt: firstAt, lastAt: lastAt, policy: context.policy, now: now) {
+        case .openNew:
+            return .openNew
+        case .attach(let bodies):
+            return .attached(try append(bodies, actor: actor, now: now))
+        }
+    }
+
+    /// Hands the record over for passivation if the incident is closed and idle; afterwards every
+    /// call answers `.moved` so callers go back to the directory.
+    func passivateIfIdle(before cutoff: Timestamp) -> IncidentRecord? {
+        guard !passivated, record.incident.status == .closed, lastChange < cutoff else { return nil }
+        passivated = true
+        return record
+    }
+
+    private func append(_ bodies: [IncidentEventBody], actor: String, now: Timestamp) throws(IncidentOpError) -> UInt64 {
+        guard !bodies.isEmpty else { return 0 }
+        let confirmedBefore = record.incident.confirmedCategory
+        var lsn: UInt64 = 0
+        for body in bodies {
+            let event: IncidentEvent
+            do { (event, lsn) = try context.sequencer.append(incident: id, actor: actor, body: body) } catch {
+                throw .log(error)
+            }
+            record.apply(event)
+        }
+        lastChange = now
+        context.index.update(record.incident.summary)
+        let confirmedAfter = record.incident.confirmedCategory
+        if confirmedAfter != confirmedBefore {
+            context.classifier.retrain(
+                tokens: Triage.learningTokens(of: record.incident.opening.alert), from: confirmedBefore, to: confirmedAfter)
+        }
+        return lsn
+    }
+}
+
+/// What a trigger did.
+enum TriggerOutcome: Sendable {
+    /// Attached; wait for this LSN.
+    case attached(UInt64)
+    /// The incident is past reopening: open a new one.
+    case openNew
+}
+
+/// Why an incident operation failed.
+enum IncidentOpError: Error, Sendable {
+    /// The command is not allowed or malformed.
+    case domain(DomainError)
+    /// The log failed.
+    case log(LogError)
+    /// The actor was passivated; look the incident up again.
+    case moved
+}

@@ -1,0 +1,162 @@
+import IncidentCore
+import IncidentStorage
+
+/// Maps incident ids and dedup keys to incident actors, allocates incident ids, and opens incidents.
+///
+/// Opening happens here so that two alerts for a new key racing each other open one incident: the
+/// directory checks the key and creates the actor in one turn, with no `await` in between.
+/// Closed incidents that stay idle are passivated: their record is kept encoded (`Entry.passive`)
+/// and their actor released, so memory does not grow with every incident ever closed.
+actor IncidentDirectory {
+    enum Entry {
+        case live(IncidentActor)
+        case passive([UInt8])
+    }
+
+    private var entries: [IncidentID: Entry] = [:]
+    /// The latest incident for each dedup key.
+    private var byKey: [String: IncidentID] = [:]
+    /// Incidents opened per year by this node (for ids).
+    private var counters: [Int: UInt64] = [:]
+    private let tag: String
+    private let context: IncidentActor.Context
+
+    init(context: IncidentActor.Context) {
+        self.context = context
+        self.tag = IncidentID.tag(for: context.sequencer.node)
+    }
+
+    /// Loads recovered incidents (start-up only). Later incidents for a key win the key.
+    func load(_ records: [IncidentID: IncidentRecord]) {
+        for record in records.values.sorted(by: { ($0.incident.createdAt, $0.incident.id) < ($1.incident.createdAt, $1.incident.id) }) {
+            let id = record.incident.id
+            let lastChange = record.events.last?.at ?? record.incident.createdAt
+            entries[id] = .live(IncidentActor(record: record, context: context, now: lastChange))
+            byKey[record.incident.dedupKey] = id
+            noteCounter(id)
+            context.index.update(record.incident.summary)
+            if let c = record.incident.confirmedCategory {
+                context.classifier.retrain(tokens: Triage.learningTokens(of: record.incident.opening.alert), from: nil, to: c)
+            }
+        }
+    }
+
+    private func noteCounter(_ id: IncidentID) {
+        guard let p = IncidentID.parts(id.text), p.tag == tag else { return }
+        counters[p.year] = max(counters[p.year] ?? 0, p.counter)
+    }
+
+    /// The actor of an incident, reactivating a passivated one.
+    func actor(for id: IncidentID) throws(IncidentOpError) -> IncidentActor {
+        switch entries[id] {
+        case .live(let a): return a
+        case .passive(let bytes):
+            let record: IncidentRecord
+            do {
+                record = try bytes.withUnsafeBytes { (b) throws(BinaryDecodingError) -> IncidentRecord in
+                    var r = ByteReader(b)
+                    return try IncidentRecord(from: &r)
+                }
+            } catch {
+                preconditionFailure("passivated incident \(id) does not decode: \(error)")
+            }
+            let a = IncidentActor(record: record, context: context, now: context.sequencer.now)
+            entries[id] = .live(a)
+            return a
+        case nil:
+            throw .domain(.notFound("incident \(id) not found"))
+        }
+    }
+
+    /// The actors currently responsible for each dedup key (nil: none open, or passivated).
+    func route(_ keys: [String]) -> [IncidentActor?] {
+        keys.map { key in
+            guard let id = byKey[key], case .live(let a) = entries[id] else { return nil }
+            return a
+        }
+    }
+
+    /// Opens an incident for `alert` unless the key already has a newer incident than `replacing`.
+    /// `repeats` more triggers (after the first) are attached in the same turn.
+    func open(alert: Alert, repeats: Int, firstAt: Timestamp, lastAt: Timestamp, replacing: IncidentID?, actor: String)
+        throws(IncidentOpError) -> OpenOutcome
+    {
+        let key = alert.effectiveDedupKey
+        if let current = byKey[key], current != replacing, case .live(let a) = entries[current] {
+            return .existing(a)
+        }
+        let now = context.sequencer.now
+        let year = now.year
+        let counter = (counters[year] ?? 0) + 1
+        let id = IncidentID(year: year, counter: counter, tag: tag)
+        let triage = Triage.assess(
+            alert, criticality: context.policy.services.entry(for: alert.service).criticality,
+            classifier: context.classifier.current)
+        let opening = IncidentOpening(alert: alert, triage: triage, receivedAt: now)
+        var lsn: UInt64
+        var record: IncidentRecord
+        do {
+            let (event, l) = try context.sequencer.append(incident: id, actor: actor, body: .opened(opening))
+            lsn = l
+            record = IncidentRecord(opening: event)
+            var follow: [IncidentEventBody] = []
+            if repeats > 0 {
+                follow.append(.alertRepeated(count: UInt32(clamping: repeats), firstAt: firstAt, lastAt: lastAt))
+            }
+            if triage.severity.isMajor {
+                follow += (try? record.decide(.openWarRoom, policy: context.policy, now: now)) ?? []
+            }
+            for body in follow {
+                let (e, l2) = try context.sequencer.append(incident: id, actor: actor, body: body)
+                record.apply(e)
+                lsn = l2
+            }
+        } catch {
+            throw .log(error)
+        }
+        counters[year] = counter
+        let a = IncidentActor(record: record, context: context, now: now)
+        entries[id] = .live(a)
+        byKey[key] = id
+        context.index.update(record.incident.summary)
+        return .created(a, record, lsn)
+    }
+
+    /// Every entry (for snapshots).
+    func allEntries() -> [(IncidentID, Entry)] { entries.map { ($0.key, $0.value) } }
+
+    /// Number of live actors and passivated incidents.
+    func counts() -> (live: Int, passive: Int) {
+        var live = 0
+        for e in entries.values { if case .live = e { live += 1 } }
+        return (live, entries.count - live)
+    }
+
+    /// Passivates closed incidents idle since before `cutoff`. Returns how many.
+    func passivateIdle(before cutoff: Timestamp) async -> Int {
+        var candidates: [(IncidentID, IncidentActor)] = []
+        for (id, e) in entries {
+            if case .live(let a) = e, context.index.get(id)?.status == .closed { candidates.append((id, a)) }
+        }
+        var done = 0
+        for (id, a) in candidates {
+            guard let record = await a.passivateIfIdle(before: cutoff) else { continue }
+            // Re-check after the await: the entry may have been reactivated meanwhile.
+            guard case .live(let current) = entries[id], current === a else { continue }
+            var w = ByteWriter(capacity: 1024)
+            record.encode(into: &w)
+            entries[id] = .passive(w.bytes)
+            if byKey[record.incident.dedupKey] == id { byKey[record.incident.dedupKey] = nil }
+            done += 1
+        }
+        return done
+    }
+}
+
+/// What `IncidentDirectory.open` did.
+enum OpenOutcome: Sendable {
+    /// A new incident; wait for the LSN.
+    case created(IncidentActor, IncidentRecord, UInt64)
+    /// Another request opened one first: attach to it.
+    case existing(IncidentActor)
+}

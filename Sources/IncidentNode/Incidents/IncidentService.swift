@@ -1,0 +1,143 @@
+import IncidentCore
+import IncidentStorage
+
+/// The node's incident operations, between the admin protocol and the actors: alert intake with
+/// dedup, commands, reads, metrics. Stateless itself; every piece of state has its own owner.
+public final class IncidentService: Sendable {
+    let directory: IncidentDirectory
+    let index: SummaryIndex
+    let sequencer: EventSequencer
+    let policy: IncidentPolicy
+    let classifier: ClassifierModel
+
+    init(directory: IncidentDirectory, context: IncidentActor.Context) {
+        self.directory = directory
+        self.index = context.index
+        self.sequencer = context.sequencer
+        self.policy = context.policy
+        self.classifier = context.classifier
+    }
+
+    /// The outcome of one alert.
+    public struct IngestResult: Sendable, Equatable {
+        /// The incident it attached to or opened (nil for an acknowledge/resolve with no incident).
+        public var incidentID: IncidentID?
+        /// Whether this alert opened the incident.
+        public var created: Bool
+        /// The dedup key used.
+        public var dedupKey: String
+    }
+
+    /// Ingests validated alerts. Triggers for one key in one call are coalesced into one event.
+    /// Returns one result per alert, in order, and the LSN that makes them all durable.
+    func ingest(_ alerts: [Alert], actor: String) async throws(IncidentOpError) -> ([IngestResult], UInt64) {
+        let now = sequencer.now
+        // Group by key, keeping first-seen order; within a key, keep action order.
+        var order: [String] = []
+        var groups: [String: [Int]] = [:]
+        for (n, a) in alerts.enumerated() {
+            let key = a.effectiveDedupKey
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(n)
+        }
+        var results = alerts.map { IngestResult(incidentID: nil, created: false, dedupKey: $0.effectiveDedupKey) }
+        var lsn: UInt64 = 0
+        let actors = await directory.route(order)
+        for (k, key) in order.enumerated() {
+            var current = actors[k]
+            var runStart = 0
+            let members = groups[key]!
+            while runStart < members.count {
+                let first = alerts[members[runStart]]
+                let who = actor.isEmpty ? "integration:\(first.source.isEmpty ? "api" : first.source)" : actor
+                if first.action == .trigger {
+                    var runEnd = runStart
+                    while runEnd + 1 < members.count, alerts[members[runEnd + 1]].action == .trigger { runEnd += 1 }
+                    let run = members[runStart...runEnd]
+                    let (id, created, l) = try await trigger(
+                        alerts: run.map { alerts[$0] }, actor: current, who: who, now: now)
+                    current = nil
+                    lsn = max(lsn, l)
+                    for (j, n) in run.enumerated() {
+                        results[n].incidentID = id
+                        results[n].created = created && j == 0
+                    }
+                    runStart = runEnd + 1
+                } else {
+                    let n = members[runStart]
+                    var target = current
+                    if target == nil { target = await directory.route([key])[0] }
+                    if let target {
+                        let autoResolve = policy.services.entry(for: first.service).autoResolve
+                        let command: IncidentCommand = first.action == .resolve ? .sourceResolve(autoResolve: autoResolve) : .sourceAcknowledge
+                        do {
+                            let (record, l) = try await target.execute(command, actor: who)
+                            results[n].incidentID = record.incident.id
+                            lsn = max(lsn, l)
+                        } catch .moved {
+                            // passivated: it was closed, so there is nothing to acknowledge or resolve
+                        }
+                    }
+                    runStart += 1
+                }
+            }
+        }
+        return (results, lsn)
+    }
+
+    /// Attaches a run of triggers for one key, opening (or reopening) the incident as needed.
+    private func trigger(alerts: [Alert], actor start: IncidentActor?, who: String, now: Timestamp)
+        async throws(IncidentOpError) -> (IncidentID, Bool, UInt64)
+    {
+        // Repeats are timed by arrival; the opening keeps the source's own timestamp as detected_at.
+        let firstAt = now
+        let lastAt = now
+        var target = start
+        var replacing: IncidentID?
+        for _ in 0..<8 {
+            if let a = target {
+                do {
+                    switch try await a.trigger(count: alerts.count, firstAt: firstAt, lastAt: lastAt, actor: who) {
+                    case .attached(let lsn): return (a.id, false, lsn)
+                    case .openNew: replacing = a.id
+                    }
+                } catch .moved {
+                    replacing = a.id
+                }
+            }
+            switch try await directory.open(
+                alert: alerts[0], repeats: alerts.count - 1, firstAt: firstAt, lastAt: lastAt, replacing: replacing,
+                actor: who)
+            {
+            case .created(let a, _, let lsn): return (a.id, true, lsn)
+            case .existing(let a): target = a
+            }
+        }
+        throw .domain(.conflict("dedup key '\(alerts[0].effectiveDedupKey)' is changing too fast to attach to; retry"))
+    }
+
+    /// Runs a command on an incident (retrying once if the incident was passivated meanwhile).
+    func command(_ id: IncidentID, _ command: IncidentCommand, actor: String) async throws(IncidentOpError)
+        -> (IncidentRecord, UInt64)
+    {
+        for _ in 0..<3 {
+            let a = try await directory.actor(for: id)
+            do { return try await a.execute(command, actor: actor) } catch .moved { continue }
+        }
+        throw .domain(.conflict("incident \(id) is being archived; retry"))
+    }
+
+    /// An incident's record.
+    func record(_ id: IncidentID) async throws(IncidentOpError) -> IncidentRecord {
+        for _ in 0..<3 {
+            let a = try await directory.actor(for: id)
+            return await a.current
+        }
+        throw .domain(.notFound("incident \(id) not found"))
+    }
+
+    /// Metrics over all incidents.
+    func metrics(since: Timestamp?, until: Timestamp?) -> IncidentMetrics {
+        IncidentMetrics.compute(index.all(), since: since, until: until, policy: policy, now: sequencer.now)
+    }
+}

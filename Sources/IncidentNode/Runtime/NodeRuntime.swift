@@ -1,0 +1,215 @@
+import AdminProtocol
+import Dispatch
+import IncidentCore
+import IncidentStorage
+import PosixIO
+import Synchronization
+
+/// One running node: recovers state from disk, then runs the admin server and the background
+/// services (snapshots, passivation) until `shutdown()`.
+///
+///     start():  snapshot + log tail → incident records → directory/actors → bind admin socket
+///     run():    admin server ‖ snapshot scheduler ‖ passivation sweep   (one task group)
+///     shutdown: stop accepting → flush log → snapshot → close log
+public final class NodeRuntime: Sendable {
+    /// The configuration in effect.
+    public let configuration: NodeConfiguration
+    let logger: Logger
+    let log: EventLog
+    let fs: any LogFileSystem
+    let sequencer: EventSequencer
+    let directory: IncidentDirectory
+    let service: IncidentService
+    let admin: AdminServer
+    let snapshots: Snapshotter
+    let startedAt: UInt64
+    private let stopping = Mutex(false)
+    private let stopSignal: AsyncStream<Void>
+    private let stopContinuation: AsyncStream<Void>.Continuation
+
+    /// What start-up found, for the log and tests.
+    public let recoveryReport: RecoveryReport
+    /// Milliseconds start-up took (recovery included).
+    public let startupMillis: Int
+
+    /// Recovers the node from its data directory and binds its sockets.
+    /// - Throws: `LogError.corrupt`, `RecoveryError`, `SystemError` (bind) — each one clear line.
+    public static func start(_ configuration: NodeConfiguration, logger: Logger, clock: any NodeClock = SystemClock())
+        async throws -> NodeRuntime
+    {
+        let t0 = monotonicNanos()
+        let fs = try PosixLogFileSystem(directory: configuration.effectiveDataDir)
+        return try await start(configuration, fs: fs, logger: logger, clock: clock, t0: t0)
+    }
+
+    static func start(_ configuration: NodeConfiguration, fs: any LogFileSystem, logger: Logger, clock: any NodeClock, t0: UInt64)
+        async throws -> NodeRuntime
+    {
+        var recovery = NodeRecovery(node: configuration.nodeID)
+        try recovery.loadSnapshot(fs: fs)
+        let (log, report) = try EventLog.open(fs: fs, configuration: configuration.wal, after: recovery.snapshotLSN) { lsn, payload in
+            try recovery.replay(lsn: lsn, payload: payload)
+        }
+        if !recovery.orphans.isEmpty {
+            logger.warn("events without an opening event were ignored", metadata: ["count": "\(recovery.orphans.count)"])
+        }
+        let sequencer = EventSequencer(
+            node: configuration.nodeID, log: log, clock: clock, lastSeq: recovery.lastSeq, lastHLC: recovery.lastHLC,
+            digest: recovery.digest)
+        let context = IncidentActor.Context(
+            sequencer: sequencer, index: SummaryIndex(), classifier: ClassifierModel(), policy: configuration.policy)
+        let directory = IncidentDirectory(context: context)
+        await directory.load(recovery.records)
+        let service = IncidentService(directory: directory, context: context)
+        let snapshots = Snapshotter(fs: fs, log: log, sequencer: sequencer, directory: directory, lastLSN: recovery.snapshotLSN, logger: logger.child("aether.snapshot"))
+        var tokens = AdminTokens()
+        if let path = configuration.adminTokenFile {
+            let file = try PosixFile(path: path, create: false, readOnly: true)
+            tokens = try AdminTokens(parsing: String(decoding: try file.readAll(), as: UTF8.self), path: path)
+        }
+        let operations = RuntimeOperations(startedAt: t0, snapshots: snapshots, logger: logger.child("aether.notify"))
+        let admin: AdminServer
+        do {
+            admin = try AdminServer(
+                address: configuration.admin, log: log, limits: configuration.adminLimits, logger: logger.child("aether.admin")
+            ) { bound in
+                let info = NodeInfo(
+                    node: configuration.nodeID, region: configuration.region, admin: bound, http: configuration.http,
+                    gossip: configuration.gossip, writeQuorum: configuration.effectiveWriteQuorum)
+                return AdminDispatcher(
+                    service: service, node: info, tokens: tokens, limits: configuration.adminLimits, operations: operations)
+            }
+        } catch {
+            await log.close()
+            throw error
+        }
+        let ms = Int((monotonicNanos() - t0) / 1_000_000)
+        logger.info(
+            "recovered", metadata: [
+                "incidents": "\(recovery.records.count)", "snapshot.lsn": "\(recovery.snapshotLSN)",
+                "replayed": "\(recovery.replayed)", "truncated.bytes": "\(report.truncatedBytes)", "ms": "\(ms)",
+            ])
+        return NodeRuntime(
+            configuration: configuration, logger: logger, log: log, fs: fs, sequencer: sequencer, directory: directory,
+            service: service, admin: admin, snapshots: snapshots, startedAt: t0, report: report, startupMillis: ms)
+    }
+
+    private init(
+        configuration: NodeConfiguration, logger: Logger, log: EventLog, fs: any LogFileSystem, sequencer: EventSequencer,
+        directory: IncidentDirectory, service: IncidentService, admin: AdminServer, snapshots: Snapshotter, startedAt: UInt64,
+        report: RecoveryReport, startupMillis: Int
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        self.log = log
+        self.fs = fs
+        self.sequencer = sequencer
+        self.directory = directory
+        self.service = service
+        self.admin = admin
+        self.snapshots = snapshots
+        self.startedAt = startedAt
+        self.recoveryReport = report
+        self.startupMillis = startupMillis
+        (stopSignal, stopContinuation) = AsyncStream.makeStream()
+    }
+
+    /// The bound admin address (the real port when 0 was configured).
+    public var adminAddress: SocketAddress { admin.address }
+
+    /// The line printed when the node is ready (SPEC §2).
+    public var readyLine: String {
+        let c = configuration
+        return "aetherd ready node=\(c.nodeID) region=\(c.region) admin=\(admin.address) http=\(c.http) gossip=\(c.gossip)"
+    }
+
+    /// Serves until `shutdown()`; then stops accepting, flushes, snapshots and closes the log.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.admin.run() }
+            group.addTask { await self.backgroundLoop() }
+            for await _ in stopSignal { break }
+            admin.stop()
+            group.cancelAll()
+        }
+        try? await log.flush()
+        do {
+            let (lsn, bytes) = try await snapshots.take()
+            logger.info("snapshot at shutdown", metadata: ["lsn": "\(lsn)", "bytes": "\(bytes)"])
+        } catch {
+            logger.warn("snapshot at shutdown failed", metadata: ["error": "\(error)"])
+        }
+        await log.close()
+        logger.info("stopped", metadata: ["node.id": configuration.nodeID.name])
+    }
+
+    /// Asks `run()` to stop (idempotent; any thread).
+    public func shutdown() {
+        let first = stopping.withLock { s in
+            defer { s = true }
+            return !s
+        }
+        if first { stopContinuation.yield() }
+    }
+
+    /// Snapshots when the log has grown enough; passivates idle closed incidents.
+    private func backgroundLoop() async {
+        var tick = 0
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            if Task.isCancelled { break }
+            tick += 1
+            if log.nextLSN - 1 >= snapshots.lastLSN + UInt64(configuration.snapshotEveryRecords) {
+                do {
+                    let (lsn, bytes) = try await snapshots.take()
+                    logger.info("snapshot", metadata: ["lsn": "\(lsn)", "bytes": "\(bytes)"])
+                } catch {
+                    logger.warn("snapshot failed", metadata: ["error": "\(error)"])
+                }
+            }
+            if tick % 10 == 0 {
+                let cutoff = sequencer.now - configuration.passivateClosedAfter
+                let n = await directory.passivateIdle(before: cutoff)
+                if n > 0 { logger.debug("passivated closed incidents", metadata: ["count": "\(n)"]) }
+            }
+        }
+    }
+
+    /// Installs SIGTERM/SIGINT handlers that call `shutdown()`; keep the result alive.
+    public func installSignalHandlers() -> [any DispatchSourceSignal] {
+        Signals.onTerminate { [weak self] in self?.shutdown() }
+    }
+}
+
+/// Node operations the dispatcher calls.
+struct RuntimeOperations: NodeOperations {
+    let startedAt: UInt64
+    let snapshots: Snapshotter
+    let logger: Logger
+
+    func uptimeSeconds() -> Double { Double(monotonicNanos() - startedAt) / 1e9 }
+
+    func deliver(message: String, channels: [String], incident: IncidentID) -> [Delivery] {
+        var out: [Delivery] = []
+        var toLog = false
+        for c in channels {
+            if c == "log" {
+                toLog = true
+                out.append(Delivery(channel: "log", ok: true, detail: "written to the node log"))
+            } else {
+                toLog = true
+                out.append(
+                    Delivery(
+                        channel: c, ok: false,
+                        detail: "channel '\(c)' is not configured on this node (notification channels are not available yet); delivered to the log channel instead"))
+            }
+        }
+        if toLog {
+            logger.info("status update", metadata: ["incident.id": incident.text, "channel": "log", "message": message])
+            if !channels.contains("log") { out.append(Delivery(channel: "log", ok: true, detail: "written to the node log")) }
+        }
+        return out
+    }
+
+    func snapshot() async throws -> (UInt64, Int) { try await snapshots.take() }
+}

@@ -1,0 +1,84 @@
+import IncidentCore
+import IncidentStorage
+
+/// The body of a node snapshot (inside `SnapshotFile`'s framing):
+///
+///     u8 version (1) · string node id · varint last seq · u64 last HLC · varint digest count ·
+///     u64 digest value · varint record count · (varint length · IncidentRecord binary)…
+///
+/// The digest and sequence are exactly those of the snapshot's LSN; the records may hold events
+/// past it (they were read from live actors afterwards), which replay skips: applying an event is
+/// idempotent per origin sequence.
+struct NodeSnapshot {
+    static let version: UInt8 = 1
+
+    var node: NodeID
+    var lastSeq: UInt64
+    var lastHLC: HLCTimestamp
+    var digest: EventSetDigest
+    var records: [IncidentID: IncidentRecord]
+
+    /// Streams a snapshot: the header fields, then each record (live ones encoded here, passive ones
+    /// as already-encoded bytes).
+    static func write(
+        to w: SnapshotFile.Writer, node: NodeID, lastSeq: UInt64, lastHLC: HLCTimestamp, digest: EventSetDigest,
+        live: [IncidentRecord], passive: [[UInt8]]
+    ) throws {
+        var h = ByteWriter(capacity: 64)
+        h.write(version)
+        h.writeString(node.name)
+        h.writeVarint(lastSeq)
+        h.write(lastHLC.raw)
+        h.writeVarint(digest.count)
+        h.write(digest.value)
+        h.writeVarint(UInt64(live.count + passive.count))
+        try w.write(h.bytes)
+        var rw = ByteWriter(capacity: 4096)
+        for r in live {
+            rw.bytes.removeAll(keepingCapacity: true)
+            r.encode(into: &rw)
+            var lw = ByteWriter(capacity: 8)
+            lw.writeVarint(UInt64(rw.bytes.count))
+            try w.write(lw.bytes)
+            try w.write(rw.bytes)
+        }
+        for bytes in passive {
+            var lw = ByteWriter(capacity: 8)
+            lw.writeVarint(UInt64(bytes.count))
+            try w.write(lw.bytes)
+            try w.write(bytes)
+        }
+    }
+
+    /// Decodes a snapshot body.
+    /// - Throws: `BinaryDecodingError` for malformed bytes.
+    static func decode(_ body: [UInt8]) throws(BinaryDecodingError) -> NodeSnapshot {
+        let result: Result<NodeSnapshot, BinaryDecodingError> = body.withUnsafeBytes { b in
+            Result { () throws(BinaryDecodingError) -> NodeSnapshot in
+                var r = ByteReader(b)
+                let v = try r.readUInt8()
+                guard v == version else { throw BinaryDecodingError(offset: 0, message: "unsupported snapshot body version \(v)") }
+                let node = NodeID(try r.readString())
+                let seq = try r.readVarint()
+                let hlc = HLCTimestamp(raw: try r.readUInt64())
+                let count = try r.readVarint()
+                let value = try r.readUInt64()
+                let n = try r.readCount(max: r.remaining, "record count")
+                var records: [IncidentID: IncidentRecord] = [:]
+                records.reserveCapacity(n)
+                for _ in 0..<n {
+                    let len = try r.readCount(max: r.remaining, "record length")
+                    guard len <= r.remaining else {
+                        throw BinaryDecodingError(offset: r.offset, message: "record length \(len) runs past the end")
+                    }
+                    var sub = ByteReader(UnsafeRawBufferPointer(rebasing: b[r.offset..<(r.offset + len)]))
+                    let record = try IncidentRecord(from: &sub)
+                    r.offset += len
+                    records[record.incident.id] = record
+                }
+                return NodeSnapshot(node: node, lastSeq: seq, lastHLC: hlc, digest: EventSetDigest(count: count, value: value), records: records)
+            }
+        }
+        return try result.get()
+    }
+}
