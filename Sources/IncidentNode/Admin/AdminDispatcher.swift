@@ -166,7 +166,10 @@ final class AdminDispatcher: Sendable {
             let type = try args.optionalParsed("type", ResolutionType.init(rawValue:), invalid: ResolutionType.invalidMessage) ?? .permanent
             let description = try args.string("resolution", hint: "what was done")
             let verification = try await verify(args)
-            return try await command(args, .resolve(type, description: description, verification: verification), who())
+            let (result, lsn) = try await command(args, .resolve(type, description: description, verification: verification), who())
+            guard case .success(.object(var o)) = result else { return (result, lsn) }
+            o["verification"] = .object(["method": .string(verification.method), "passed": .bool(verification.passed), "detail": .string(verification.detail)])
+            return (.success(.object(o)), lsn)
         case .incidentReopen:
             try args.only(["id", "reason", "actor"])
             return try await command(args, .reopen(reason: try args.optionalString("reason") ?? ""), who())

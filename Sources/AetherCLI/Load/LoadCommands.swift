@@ -1,0 +1,4 @@
+/// `aether storm` and `aether bench`.
+enum LoadCommands {
+    static let all: [CommandSpec] = []
+}
