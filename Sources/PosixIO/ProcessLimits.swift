@@ -46,3 +46,11 @@ public enum ProcessLimits {
 public func exit(_ code: Int32) -> Never {
     Glibc.exit(code)
 }
+
+extension ProcessLimits {
+    /// Writes text to stderr without a newline (progress lines).
+    public static func printErrorInline(_ s: String) {
+        var bytes = Array(s.utf8)
+        _ = bytes.withUnsafeMutableBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+    }
+}

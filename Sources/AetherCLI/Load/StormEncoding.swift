@@ -1,0 +1,153 @@
+/// Builds storm requests straight into byte buffers and reads replies without a full JSON parse
+/// (the load generator shares the node's two cores, so it must be cheap).
+enum StormEncoding {
+    @inline(__always)
+    static func appendInt(_ v: Int, _ out: inout [UInt8]) {
+        if v == 0 {
+            out.append(48)
+            return
+        }
+        var x = v
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            while x > 0 {
+                d[n] = UInt8(48 + x % 10)
+                x /= 10
+                n += 1
+            }
+            for i in stride(from: n - 1, through: 0, by: -1) { out.append(d[i]) }
+        }
+    }
+
+    /// One alert object for alert number `i`.
+    static func appendAlert(_ i: Int, config: StormConfiguration, _ out: inout [UInt8]) {
+        let key = i % config.keys
+        out.append(contentsOf: #"{"title":"Storm alert "#.utf8)
+        appendInt(key, &out)
+        out.append(contentsOf: #"","dedup_key":""#.utf8)
+        out.append(contentsOf: config.keyPrefix.utf8)
+        out.append(45)
+        appendInt(key, &out)
+        out.append(contentsOf: #"","source":"aether-storm","service":"storm-svc-"#.utf8)
+        appendInt(key % 10, &out)
+        out.append(contentsOf: #"","severity":"warning"}"#.utf8)
+    }
+
+    /// `{"id":r,"op":"alert.ingest[_batch]","args":…}\n`.
+    static func adminRequest(_ r: Int, firstAlert: Int, count: Int, config: StormConfiguration, into out: inout [UInt8]) {
+        out.append(contentsOf: #"{"id":"#.utf8)
+        appendInt(r, &out)
+        if count == 1 && config.batch == 1 {
+            out.append(contentsOf: #","op":"alert.ingest","args":"#.utf8)
+            appendAlert(firstAlert, config: config, &out)
+        } else {
+            out.append(contentsOf: #","op":"alert.ingest_batch","args":{"alerts":["#.utf8)
+            for i in firstAlert..<(firstAlert + count) {
+                if i > firstAlert { out.append(44) }
+                appendAlert(i, config: config, &out)
+            }
+            out.append(contentsOf: "]}".utf8)
+        }
+        if let token = config.token {
+            out.append(contentsOf: #","token":""#.utf8)
+            out.append(contentsOf: token.utf8)
+            out.append(34)
+        }
+        out.append(contentsOf: "}\n".utf8)
+    }
+
+    /// `POST /api/v2/alerts` with `count` alerts, keep-alive.
+    static func alertmanagerRequest(firstAlert: Int, count: Int, config: StormConfiguration, host: String, into out: inout [UInt8]) {
+        var body: [UInt8] = []
+        body.reserveCapacity(count * 200)
+        body.append(91)
+        for i in firstAlert..<(firstAlert + count) {
+            if i > firstAlert { body.append(44) }
+            let key = i % config.keys
+            body.append(contentsOf: #"{"labels":{"alertname":"StormAlert","dedup":""#.utf8)
+            body.append(contentsOf: config.keyPrefix.utf8)
+            body.append(45)
+            appendInt(key, &body)
+            body.append(contentsOf: #"","service":"storm-svc-"#.utf8)
+            appendInt(key % 10, &body)
+            body.append(contentsOf: #"","severity":"warning"},"annotations":{"summary":"Storm alert "#.utf8)
+            appendInt(key, &body)
+            body.append(contentsOf: #""},"generatorURL":"http://aether-storm/"}"#.utf8)
+        }
+        body.append(93)
+        out.append(contentsOf: "POST /api/v2/alerts HTTP/1.1\r\nHost: \(host)\r\nContent-Type: application/json\r\nContent-Length: ".utf8)
+        appendInt(body.count, &out)
+        out.append(contentsOf: "\r\n\r\n".utf8)
+        out.append(contentsOf: body)
+    }
+
+    /// Consumes one admin reply line starting at `from`; returns bytes used (0: incomplete).
+    static func consumeAdminReply(_ b: UnsafeRawBufferPointer, from: Int, into c: StormConnection) -> Int {
+        var nl = from
+        while nl < b.count, b[nl] != 10 { nl += 1 }
+        guard nl < b.count else { return 0 }
+        let line = UnsafeRawBufferPointer(rebasing: b[from..<nl])
+        let ok = contains(line, #""ok":true"#, within: 48)
+        if ok {
+            c.recordReply(ok: true, created: count(line, #""created":true"#), error: nil)
+        } else {
+            c.recordReply(ok: false, created: 0, error: String(decoding: line.prefix(300), as: UTF8.self))
+        }
+        return nl - from + 1
+    }
+
+    /// Consumes one HTTP response; returns bytes used (0: incomplete).
+    static func consumeHTTPReply(_ b: UnsafeRawBufferPointer, from: Int, into c: StormConnection) -> Int {
+        var end = from
+        while end + 3 < b.count, !(b[end] == 13 && b[end + 1] == 10 && b[end + 2] == 13 && b[end + 3] == 10) { end += 1 }
+        guard end + 3 < b.count else { return 0 }
+        let head = String(decoding: UnsafeRawBufferPointer(rebasing: b[from..<end]), as: UTF8.self)
+        var length = 0
+        for line in head.split(separator: "\r\n") where line.lowercased().hasPrefix("content-length:") {
+            length = Int(line.dropFirst(15).trimmingCharacters()) ?? 0
+        }
+        let total = end + 4 - from + length
+        guard from + total <= b.count else { return 0 }
+        let status = head.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+        c.recordReply(ok: (200...299).contains(status), created: 0, error: (200...299).contains(status) ? nil : head.prefix(200) + "")
+        return total
+    }
+
+    static func contains(_ line: UnsafeRawBufferPointer, _ needle: StaticString, within limit: Int) -> Bool {
+        count(UnsafeRawBufferPointer(rebasing: line.prefix(limit)), needle, max: 1) > 0
+    }
+
+    static func count(_ line: UnsafeRawBufferPointer, _ needle: StaticString, max: Int = .max) -> Int {
+        let n = needle.utf8CodeUnitCount
+        let p = needle.utf8Start
+        guard line.count >= n else { return 0 }
+        var found = 0
+        var i = 0
+        let first = p[0]
+        while i <= line.count - n {
+            if line[i] == first {
+                var j = 1
+                while j < n, line[i + j] == p[j] { j += 1 }
+                if j == n {
+                    found += 1
+                    if found >= max { return found }
+                    i += n
+                    continue
+                }
+            }
+            i += 1
+        }
+        return found
+    }
+}
+
+extension Substring {
+    func trimmingCharacters() -> Substring {
+        var s = self
+        while s.first == " " { s.removeFirst() }
+        while s.last == " " || s.last == "\r" { s.removeLast() }
+        return s
+    }
+}
