@@ -32,9 +32,8 @@ struct AetherdCommand {
             ProcessLimits.printError("aetherd: error: \(error)")
             exit(ExitCode.failure)
         }
-        let signals = runtime.installSignalHandlers()
+        runtime.installSignalHandlers()
         ProcessLimits.printLine(runtime.readyLine)
         await runtime.run()
-        _ = signals
     }
 }

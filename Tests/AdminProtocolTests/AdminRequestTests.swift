@@ -264,3 +264,39 @@ private func success(_ text: String, sourceLocation: SourceLocation = #_sourceLo
         for op in AdminOp.allCases { #expect(AdminOp(rawValue: op.rawValue) == op) }
     }
 }
+
+/// Replies to a pipelined batch are appended to one buffer; each append must cost the size of the
+/// reply, not the size of the buffer (else a batch of n replies is quadratic: 2,000 replies of
+/// 4 KB took 6.7 s instead of 0.08 s).
+@Suite struct ResponseBufferTests {
+    static let result: JSONValue = {
+        var o = JSONObject()
+        for i in 0..<20 { o["k\(i)"] = .string(String(repeating: "x", count: 30)) }
+        return .object(o)
+    }()
+
+    private static func base(_ a: [UInt8]) -> UnsafeRawPointer? { a.withUnsafeBytes { $0.baseAddress } }
+
+    @Test func writeSuccessAppendsInPlace() {
+        var out: [UInt8] = []
+        out.reserveCapacity(1 << 20)
+        out.append(contentsOf: Array(repeating: UInt8(ascii: " "), count: 1000))
+        let before = Self.base(out)
+        AdminResponse.writeSuccess(id: 1, result: Self.result, into: &out)
+        #expect(Self.base(out) == before, "the whole buffer was copied to append one reply")
+        AdminResponse.writeFailure(id: 2, error: AdminError(.notFound, "x"), into: &out)
+        #expect(Self.base(out) == before, "the whole buffer was copied to append one reply")
+    }
+
+    @Test func serializerAppendsInPlace() {
+        var out: [UInt8] = []
+        out.reserveCapacity(1 << 20)
+        out.append(contentsOf: Array("prefix".utf8))
+        let before = Self.base(out)
+        JSONSerializer.write(Self.result, into: &out)
+        JSONSerializer.writeString("tail", into: &out)
+        #expect(Self.base(out) == before, "JSONSerializer.write copied the destination instead of appending to it")
+        #expect(Array(out.prefix(6)) == Array("prefix".utf8))
+        #expect(out.count > 600)
+    }
+}

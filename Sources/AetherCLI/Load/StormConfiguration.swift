@@ -5,11 +5,14 @@ import PosixIO
 /// to `rate` alerts per second.
 public struct StormConfiguration: Sendable {
     /// Where the requests go.
-    public enum Target: Sendable, Equatable {
+    public enum Target: Sendable {
         /// Aether's admin protocol (`alert.ingest` / `alert.ingest_batch`).
         case aether
         /// Prometheus Alertmanager's `POST /api/v2/alerts` (the peer in benchmarks).
         case alertmanager
+        /// Arbitrary admin requests: request `r` (0 ..< total) is written by the closure, one line
+        /// each, `batch` must be 1 (benchmarks that drive incidents rather than alerts).
+        case adminRequests(@Sendable (Int, inout [UInt8]) -> Void)
     }
 
     /// Nodes to spread connections over.

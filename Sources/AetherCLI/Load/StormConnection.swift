@@ -58,6 +58,7 @@ final class StormConnection {
         switch config.target {
         case .aether: StormEncoding.adminRequest(r, firstAlert: r * config.batch, count: n, config: config, into: &out)
         case .alertmanager: StormEncoding.alertmanagerRequest(firstAlert: r * config.batch, count: n, config: config, host: host, into: &out)
+        case .adminRequests(let make): make(r, &out)
         }
         inflight.append((now, n))
         sent += n
@@ -100,7 +101,7 @@ final class StormConnection {
             while inflightCount > 0 {
                 let used: Int
                 switch config.target {
-                case .aether: used = StormEncoding.consumeAdminReply(b, from: consumed, into: self)
+                case .aether, .adminRequests: used = StormEncoding.consumeAdminReply(b, from: consumed, into: self)
                 case .alertmanager: used = StormEncoding.consumeHTTPReply(b, from: consumed, into: self)
                 }
                 if used == 0 { break }

@@ -24,6 +24,7 @@ public final class NodeRuntime: Sendable {
     let snapshots: Snapshotter
     let startedAt: UInt64
     private let stopping = Mutex(false)
+    private let signalSources = Mutex(SignalSources(sources: []))
     private let stopSignal: AsyncStream<Void>
     private let stopContinuation: AsyncStream<Void>.Continuation
 
@@ -175,10 +176,18 @@ public final class NodeRuntime: Sendable {
         }
     }
 
-    /// Installs SIGTERM/SIGINT handlers that call `shutdown()`; keep the result alive.
-    public func installSignalHandlers() -> [any DispatchSourceSignal] {
-        Signals.onTerminate { [weak self] in self?.shutdown() }
+    /// Installs SIGTERM/SIGINT handlers that call `shutdown()`. The runtime keeps the signal
+    /// sources alive (a caller's local would let the optimizer release them early).
+    public func installSignalHandlers() {
+        let sources = Signals.onTerminate { [weak self] in self?.shutdown() }
+        signalSources.withLock { $0 = SignalSources(sources: sources) }
     }
+}
+
+/// Dispatch signal sources held for the runtime's lifetime.
+struct SignalSources: @unchecked Sendable {
+    // @unchecked: the sources are only stored and released, never used after creation.
+    let sources: [any DispatchSourceSignal]
 }
 
 /// Node operations the dispatcher calls.
