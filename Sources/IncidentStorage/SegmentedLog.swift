@@ -86,7 +86,7 @@ final class SegmentedLog: @unchecked Sendable {
                 nextLSN = lsn
             }
         }
-        if nextLSN <= after + 1, !segments.isEmpty {
+        if after > 0, nextLSN <= after + 1, !segments.isEmpty {
             // Every record in the log is covered by the snapshot (e.g. a snapshot installed ahead of
             // the log): drop the segments so new records start a segment at after + 1.
             for s in segments { try fs.remove(s.name) }

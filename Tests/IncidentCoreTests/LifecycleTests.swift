@@ -132,7 +132,7 @@ struct LifecycleTests {
     /// Commands that must be refused on a closed incident.
     static let closedRefusals: [IncidentCommand] = [
         .acknowledge, .assign("bob"), .assignRole(.incidentCommander, "carol"), .openWarRoom,
-        .investigate(note: "look"), .postUpdate(message: "update", channels: ["log"], deliveries: []),
+        .investigate(note: "look"), .postUpdate(message: "update", channels: ["log"]),
         .setSeverity(.sev1, reason: "worse"), .setPriority(.p1, reason: "urgent"),
         .setCategory(.security, reason: "actually"), .escalate(.manual, detail: "help", team: ""),
         .resolve(.workaround, description: "w", verification: .manual),
@@ -279,9 +279,11 @@ struct LifecycleTests {
     func postUpdate() throws {
         var h = Harness()
         let deliveries = [Delivery(channel: "slack", ok: true, detail: "200"), Delivery(channel: "email", ok: false, detail: "relay down")]
-        let bodies = try h.run(.postUpdate(message: "working on it", channels: ["slack", "email"], deliveries: deliveries))
+        let posted = try h.run(.postUpdate(message: "working on it", channels: ["slack", "email"]))
+        let postedAt = h.now
+        let bodies = posted + (try h.run(.recordDeliveries(deliveries)))
         #expect(bodies.count == 3)
-        #expect(h.incident.lastStatusUpdateAt == h.now)
+        #expect(h.incident.lastStatusUpdateAt == postedAt)
         #expect(h.record.timeline.suffix(3).map(\.kind) == ["status_update", "notified", "notification_failed"])
     }
 

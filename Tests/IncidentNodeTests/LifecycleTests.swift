@@ -156,7 +156,6 @@ extension NodeTests {
                 #expect((inc["timeline"]?.arrayValue?.count ?? 0) < 10)
                 let list = try c.ok("incident.list", ["dedup_key": "disk-orders-db"])
                 #expect(list["incidents"]?.arrayValue?.count == 1)
-                #expect(list["matched"] == 1)
                 // A batch of the same key attaches too.
                 let batch = try c.ok("alert.ingest_batch", ["alerts": .array(Array(repeating: .object(alert), count: 10))])
                 let results = try #require(batch["results"]?.arrayValue)
@@ -204,6 +203,41 @@ extension NodeTests {
                 #expect(again["incident_id"] != .string(id))
                 #expect(try c.incident(id)["status"] == "resolved")
             }
+        }
+
+        /// A status update that is refused (unknown or closed incident) must not be sent to any
+        /// channel first: notifications go out only for updates that are recorded.
+        @Test func refusedStatusUpdateIsNotDelivered() async throws {
+            let dir = try makeTempDir("update")
+            defer { removeDir(dir) }
+            let lines = MemoryLogHandler()
+            let node = try await TestNode.start(
+                testConfiguration(dataDir: dir), logger: Logger(label: "test", level: .info, handler: lines))
+            func deliveredUpdates() -> [String] {
+                lines.lines.withLock { $0 }.filter { $0.contains("status update") }
+            }
+            do {
+                try await onThread {
+                    let c = try node.client()
+                    let id = try c.ingest(["title": "Cache misses", "dedup_key": "update-1", "severity": "SEV-3"])
+                    _ = try c.ok("incident.update", ["id": .string(id), "message": "first update", "channels": ["log"]])
+                    #expect(deliveredUpdates().count == 1, "a recorded update is delivered to the log channel")
+                    let missing = try c.fails("incident.update", ["id": "INC-2026-9999-ZZZ", "message": "to nobody", "channels": ["log", "slack"]])
+                    #expect(missing.code == .notFound)
+                    _ = try c.ok("incident.resolve", ["id": .string(id), "resolution": "flushed the cache"])
+                    _ = try c.ok("incident.close", ["id": .string(id)])
+                    let closed = try c.fails("incident.update", ["id": .string(id), "message": "after close", "channels": ["log"]])
+                    #expect(closed.code == .conflict)
+                    let empty = try c.fails("incident.update", ["id": .string(id), "message": "   ", "channels": ["log"]])
+                    #expect(empty.code == .conflict || empty.code == .badRequest)
+                }
+            } catch {
+                await node.stop()
+                throw error
+            }
+            await node.stop()
+            let delivered = deliveredUpdates()
+            #expect(delivered.count == 1, "refused updates were delivered anyway: \(delivered)")
         }
     }
 }

@@ -86,8 +86,8 @@ final class TestNode: Sendable {
         task = Task { await runtime.run() }
     }
 
-    static func start(_ configuration: NodeConfiguration) async throws -> TestNode {
-        TestNode(runtime: try await NodeRuntime.start(configuration, logger: quietLogger()))
+    static func start(_ configuration: NodeConfiguration, logger: Logger = quietLogger()) async throws -> TestNode {
+        TestNode(runtime: try await NodeRuntime.start(configuration, logger: logger))
     }
 
     /// Shuts down and waits for `run()` to finish (flush, snapshot, close).

@@ -152,7 +152,7 @@ enum IncidentCommands {
         if inv.flag("closed") { args["open"] = .bool(false) }
         args["limit"] = .int(Int64(try inv.int("limit", default: 50, range: 1...10_000)))
         let r = try inv.client().call("incident.list", args)
-        inv.show(r) { r in IncidentRendering.list(r["incidents"]?.arrayValue ?? [], matched: r["matched"]?.intValue.map(Int.init)) }
+        inv.show(r) { r in IncidentRendering.list(r["incidents"]?.arrayValue ?? [], more: r["more"]?.boolValue ?? false) }
     }
 
     static let show = CommandSpec(["incident", "show"], "one incident with its timeline", values: ["incident-id"], positionals: 1) { (inv) throws(CLIError) in

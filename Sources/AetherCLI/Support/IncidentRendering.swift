@@ -63,7 +63,7 @@ enum IncidentRendering {
     }
 
     /// A list of incidents.
-    static func list(_ incidents: [JSONValue], matched: Int?) -> String {
+    static func list(_ incidents: [JSONValue], more: Bool) -> String {
         var t = Table(["ID", "SEV", "PRI", "STATUS", "SERVICE", "ALERTS", "CREATED", "TITLE"], rightAligned: [5])
         for i in incidents {
             t.add([
@@ -72,7 +72,7 @@ enum IncidentRendering {
             ])
         }
         var out = t.text
-        if let matched, matched > incidents.count { out += "\n(\(incidents.count) of \(matched) shown; use --limit)" }
+        if more { out += "\n(more incidents match; raise --limit or narrow the filter)" }
         if incidents.isEmpty { out = "no incidents match" }
         return out
     }

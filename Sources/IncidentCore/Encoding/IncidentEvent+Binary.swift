@@ -35,13 +35,14 @@ public enum WireCodes {
 }
 
 extension IncidentEvent {
-    /// Appends the binary encoding of this event.
-    public func encode(into w: inout ByteWriter) {
+    /// Appends the binary encoding of this event. `omittingIncident` leaves the incident id out
+    /// (an empty string in its place), for in-memory logs where every event has the same incident.
+    public func encode(into w: inout ByteWriter, omittingIncident: Bool = false) {
         w.write(WireCodes.eventVersion)
         w.writeString(id.origin.name)
         w.writeVarint(id.seq)
         w.write(hlc.raw)
-        w.writeString(incident.text)
+        w.writeString(omittingIncident ? "" : incident.text)
         w.writeString(actor)
         body.encode(into: &w)
     }
@@ -55,7 +56,7 @@ extension IncidentEvent {
 
     /// Decodes one event.
     /// - Throws: `BinaryDecodingError` naming the offset and the problem.
-    public init(from r: inout ByteReader) throws(BinaryDecodingError) {
+    public init(from r: inout ByteReader, incident known: IncidentID? = nil) throws(BinaryDecodingError) {
         let at = r.offset
         let version = try r.readUInt8()
         guard version == WireCodes.eventVersion else {
@@ -64,7 +65,8 @@ extension IncidentEvent {
         let origin = try r.readString()
         let seq = try r.readVarint()
         let hlc = HLCTimestamp(raw: try r.readUInt64())
-        let incident = IncidentID(try r.readString())
+        let text = try r.readString()
+        let incident = known ?? IncidentID(text)
         let actor = try r.readString()
         self.init(
             id: EventID(origin: NodeID(origin), seq: seq), hlc: hlc, incident: incident, actor: actor,
@@ -256,7 +258,7 @@ extension IncidentOpening {
         w.write(WireCodes.code(t.priority, in: WireCodes.priorities))
     }
 
-    init(from r: inout ByteReader) throws(BinaryDecodingError) {
+    convenience init(from r: inout ByteReader) throws(BinaryDecodingError) {
         let title = try r.readString()
         let description = try r.readString()
         let source = try r.readString()

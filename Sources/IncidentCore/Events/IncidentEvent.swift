@@ -100,31 +100,42 @@ public enum IncidentEventBody: Sendable, Equatable {
 }
 
 /// The facts an incident opens with: the first alert and its triage.
-public struct IncidentOpening: Sendable, Equatable {
+///
+/// An immutable class, not a struct: the `opened` event and the folded `Incident` share one
+/// instance, so each incident holds its opening once (memory per open incident matters: S6).
+public final class IncidentOpening: Sendable, Equatable {
     /// From the alert.
-    public var title: String
+    public let title: String
     /// From the alert.
-    public var description: String
+    public let description: String
     /// From the alert.
-    public var source: String
+    public let source: String
     /// From the alert.
-    public var service: String
+    public let service: String
     /// From the alert.
-    public var component: String
+    public let component: String
     /// The effective dedup key.
-    public var dedupKey: String
+    public let dedupKey: String
     /// Labels, sorted by name.
-    public var labels: [LabelPair]
+    public let labels: [LabelPair]
     /// Links.
-    public var links: [Alert.Link]
+    public let links: [Alert.Link]
     /// Affected services.
-    public var affectedServices: [String]
+    public let affectedServices: [String]
     /// Share of users affected.
-    public var affectedUsersPct: Double?
+    public let affectedUsersPct: Double?
     /// When the source observed the alert (its timestamp, else arrival).
-    public var detectedAt: Timestamp
+    public let detectedAt: Timestamp
     /// Classification, scores, severity, priority.
-    public var triage: Triage
+    public let triage: Triage
+
+    public static func == (a: IncidentOpening, b: IncidentOpening) -> Bool {
+        a === b
+            || (a.title == b.title && a.description == b.description && a.source == b.source && a.service == b.service
+                && a.component == b.component && a.dedupKey == b.dedupKey && a.labels == b.labels && a.links == b.links
+                && a.affectedServices == b.affectedServices && a.affectedUsersPct == b.affectedUsersPct
+                && a.detectedAt == b.detectedAt && a.triage == b.triage)
+    }
 
     /// Creates an opening from a validated alert and its triage.
     public init(alert: Alert, triage: Triage, receivedAt: Timestamp) {

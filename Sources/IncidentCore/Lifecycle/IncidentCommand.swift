@@ -14,8 +14,10 @@ public enum IncidentCommand: Sendable, Equatable {
     case openWarRoom
     /// Move to `investigating` (the only status set directly; others have their own commands).
     case investigate(note: String)
-    /// Post a stakeholder update and record the delivery outcomes.
-    case postUpdate(message: String, channels: [String], deliveries: [Delivery])
+    /// Post a stakeholder update to channels (delivery happens after it is recorded).
+    case postUpdate(message: String, channels: [String])
+    /// Record how deliveries of an update went.
+    case recordDeliveries([Delivery])
     /// Add a note.
     case note(String)
     /// Set the severity explicitly.

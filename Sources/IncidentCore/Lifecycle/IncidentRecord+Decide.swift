@@ -31,11 +31,12 @@ extension IncidentRecord {
             if i.status == .investigating { return [] }
             try Lifecycle.check(i.id, from: i.status, to: .investigating)
             return [.statusChanged(.investigating, note: note)]
-        case .postUpdate(let message, let channels, let deliveries):
+        case .postUpdate(let message, let channels):
             try requireNotClosed("post an update to")
             try requireText(message, "message")
             return [.statusUpdate(message: message, channels: channels)]
-                + deliveries.map { .notified(channel: $0.channel, ok: $0.ok, detail: $0.detail) }
+        case .recordDeliveries(let deliveries):
+            return deliveries.map { .notified(channel: $0.channel, ok: $0.ok, detail: $0.detail) }
         case .note(let text):
             try requireText(text, "note")
             return [.note(text)]

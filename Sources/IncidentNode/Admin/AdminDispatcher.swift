@@ -88,8 +88,8 @@ final class AdminDispatcher: Sendable {
             f.dedupKey = try args.optionalString("dedup_key")
             f.open = try args.optionalBool("open")
             let limit = try args.optionalInt("limit", range: 1...limits.listLimitMax) ?? 100
-            let (list, matched) = service.index.list(f, limit: limit)
-            return (.success(["incidents": .array(list.map { .object(IncidentJSON.render($0, owner: $0.origin)) }), "matched": .int(Int64(matched))]), 0)
+            let (list, more) = service.index.list(f, limit: limit)
+            return (.success(["incidents": .array(list.map { .object(IncidentJSON.render($0, owner: $0.origin)) }), "more": .bool(more)]), 0)
         case .incidentGet:
             try args.only(["id"])
             let id = try args.incidentID()
@@ -127,8 +127,11 @@ final class AdminDispatcher: Sendable {
             }
             let message = try args.string("message", hint: "the status update text")
             let channels = try args.optionalStrings("channels") ?? ["log"]
+            let actor = try who()
+            let (posted, _) = try await command(args, .postUpdate(message: message, channels: channels), actor)
+            guard case .success = posted else { return (posted, 0) }
             let deliveries = operations.deliver(message: message, channels: channels, incident: try args.incidentID())
-            let (result, lsn) = try await command(args, .postUpdate(message: message, channels: channels, deliveries: deliveries), who())
+            let (result, lsn) = try await command(args, .recordDeliveries(deliveries), "node:\(node.node.name)")
             guard case .success(var value) = result, case .object(var o) = value else { return (result, lsn) }
             o["deliveries"] = .array(deliveries.map { .object(["channel": .string($0.channel), "ok": .bool($0.ok), "detail": .string($0.detail)]) })
             value = .object(o)

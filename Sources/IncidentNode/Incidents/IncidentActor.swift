@@ -8,12 +8,19 @@ import IncidentStorage
 /// applies them, and publishes the new summary; callers wait for durability outside the actor so
 /// an fsync never blocks the next command.
 actor IncidentActor {
-    /// Shared collaborators.
-    struct Context: Sendable {
+    /// Shared collaborators (a class: every actor points at the one instance).
+    final class Context: Sendable {
         let sequencer: EventSequencer
         let index: SummaryIndex
         let classifier: ClassifierModel
         let policy: IncidentPolicy
+
+        init(sequencer: EventSequencer, index: SummaryIndex, classifier: ClassifierModel, policy: IncidentPolicy) {
+            self.sequencer = sequencer
+            self.index = index
+            self.classifier = classifier
+            self.policy = policy
+        }
     }
 
     let id: IncidentID

@@ -30,7 +30,7 @@ actor IncidentDirectory {
     func load(_ records: [IncidentID: IncidentRecord]) {
         for record in records.values.sorted(by: { ($0.incident.createdAt, $0.incident.id) < ($1.incident.createdAt, $1.incident.id) }) {
             let id = record.incident.id
-            let lastChange = record.events.last?.at ?? record.incident.createdAt
+            let lastChange = record.lastEventAt
             entries[id] = .live(IncidentActor(record: record, context: context, now: lastChange))
             byKey[record.incident.dedupKey] = id
             noteCounter(id)

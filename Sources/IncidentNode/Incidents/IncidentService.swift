@@ -1,5 +1,27 @@
 import IncidentCore
 import IncidentStorage
+import Synchronization
+
+/// Shares one copy of strings that repeat across many events (actor names such as
+/// `integration:prometheus`), so 100,000 events do not each hold their own heap copy.
+final class StringInterner: Sendable {
+    private let table = Mutex<[String: String]>([:])
+    private let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    /// The shared copy of `s` (or `s` itself once the table is full).
+    func intern(_ s: String) -> String {
+        if s.utf8.count <= 15 { return s }  // small strings live inline; nothing to share
+        return table.withLock { t in
+            if let shared = t[s] { return shared }
+            if t.count < capacity { t[s] = s }
+            return s
+        }
+    }
+}
 
 /// The node's incident operations, between the admin protocol and the actors: alert intake with
 /// dedup, commands, reads, metrics. Stateless itself; every piece of state has its own owner.
@@ -9,6 +31,7 @@ public final class IncidentService: Sendable {
     let sequencer: EventSequencer
     let policy: IncidentPolicy
     let classifier: ClassifierModel
+    let actorNames = StringInterner(capacity: 4096)
 
     init(directory: IncidentDirectory, context: IncidentActor.Context) {
         self.directory = directory
@@ -49,7 +72,7 @@ public final class IncidentService: Sendable {
             let members = groups[key]!
             while runStart < members.count {
                 let first = alerts[members[runStart]]
-                let who = actor.isEmpty ? "integration:\(first.source.isEmpty ? "api" : first.source)" : actor
+                let who = actorNames.intern(actor.isEmpty ? "integration:\(first.source.isEmpty ? "api" : first.source)" : actor)
                 if first.action == .trigger {
                     var runEnd = runStart
                     while runEnd + 1 < members.count, alerts[members[runEnd + 1]].action == .trigger { runEnd += 1 }

@@ -5,59 +5,71 @@ import Synchronization
 /// synchronously by the incident actors after each change.
 ///
 /// A `Mutex`, not an actor: listing 100,000 incidents must not cost 100,000 actor hops, and an
-/// update is a dictionary store. Each incident's actor is the only writer of its entry.
+/// update is an array store. Summaries sit in an array in the order incidents were added (which is
+/// creation order), so "newest first, up to `limit`" walks back from the end and stops early;
+/// a dedup-key index answers `dedup_key` filters without a scan. Each incident's actor is the only
+/// writer of its entry.
 public final class SummaryIndex: Sendable {
-    private let entries = Mutex<[IncidentID: IncidentSummary]>([:])
+    struct State {
+        var slots: [IncidentSummary] = []
+        var position: [IncidentID: Int] = [:]
+        var byKey: [String: [Int]] = [:]
+    }
+
+    private let state = Mutex(State())
 
     /// An empty index.
     public init() {}
 
     /// Stores an incident's latest summary.
     public func update(_ s: IncidentSummary) {
-        entries.withLock { $0[s.id] = s }
+        state.withLock { st in
+            if let p = st.position[s.id] {
+                st.slots[p] = s
+            } else {
+                st.position[s.id] = st.slots.count
+                st.byKey[s.dedupKey, default: []].append(st.slots.count)
+                st.slots.append(s)
+            }
+        }
     }
 
     /// Number of incidents.
-    public var count: Int { entries.withLock { $0.count } }
-
-    /// Open incidents.
-    public var openCount: Int { entries.withLock { $0.values.reduce(0) { $0 + ($1.status.isOpen ? 1 : 0) } } }
+    public var count: Int { state.withLock { $0.slots.count } }
 
     /// Every summary (for metrics).
-    public func all() -> [IncidentSummary] { entries.withLock { Array($0.values) } }
+    public func all() -> [IncidentSummary] { state.withLock { $0.slots } }
 
     /// One incident's summary.
-    public func get(_ id: IncidentID) -> IncidentSummary? { entries.withLock { $0[id] } }
+    public func get(_ id: IncidentID) -> IncidentSummary? {
+        state.withLock { st in st.position[id].map { st.slots[$0] } }
+    }
 
-    /// The newest `limit` incidents matching `filter`, newest first (ties by id).
-    public func list(_ filter: IncidentFilter, limit: Int) -> (incidents: [IncidentSummary], matched: Int) {
-        var matched = 0
-        var top: [IncidentSummary] = []
-        top.reserveCapacity(min(limit, 1024))
-        func newer(_ a: IncidentSummary, _ b: IncidentSummary) -> Bool {
-            a.createdAt != b.createdAt ? a.createdAt > b.createdAt : b.id < a.id
-        }
-        entries.withLock { all in
-            for s in all.values where filter.matches(s) {
-                matched += 1
-                if top.count < limit {
-                    top.append(s)
-                    if top.count == limit { top.sort(by: newer) }
-                } else if limit > 0, newer(s, top[limit - 1]) {
-                    // Insert in order, dropping the oldest.
-                    var lo = 0
-                    var hi = limit - 1
-                    while lo < hi {
-                        let mid = (lo + hi) / 2
-                        if newer(top[mid], s) { lo = mid + 1 } else { hi = mid }
-                    }
-                    top.removeLast()
-                    top.insert(s, at: lo)
+    /// The newest `limit` incidents matching `filter`, newest first, and whether more match.
+    public func list(_ filter: IncidentFilter, limit: Int) -> (incidents: [IncidentSummary], more: Bool) {
+        state.withLock { st in
+            var out: [IncidentSummary] = []
+            out.reserveCapacity(min(limit, 256))
+            var more = false
+            func consider(_ s: IncidentSummary) -> Bool {
+                guard filter.matches(s) else { return true }
+                if out.count == limit {
+                    more = true
+                    return false
                 }
+                out.append(s)
+                return true
             }
+            if let key = filter.dedupKey {
+                for p in (st.byKey[key] ?? []).reversed() where !consider(st.slots[p]) { break }
+            } else {
+                for p in st.slots.indices.reversed() where !consider(st.slots[p]) { break }
+            }
+            // Slots are in insertion order; recovered or merged incidents can be slightly out of
+            // creation order, so order the page itself.
+            out.sort { $0.createdAt != $1.createdAt ? $0.createdAt > $1.createdAt : $1.id < $0.id }
+            return (out, more)
         }
-        if top.count < limit { top.sort(by: newer) }
-        return (top, matched)
     }
 }
 
