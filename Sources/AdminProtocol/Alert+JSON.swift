@@ -68,8 +68,17 @@ extension Alert {
                 switch item {
                 case .string(let href): alert.links.append(Link(href: href))
                 case .object(let l):
-                    guard let href = l["href"]?.stringValue else { throw bad("links[\(n)].href is missing; expected a URL string") }
-                    alert.links.append(Link(href: href, text: l["text"]?.stringValue ?? ""))
+                    for key in l.keys where key != "href" && key != "text" {
+                        throw bad("links[\(n)] has unknown field '\(key)'; expected href and text")
+                    }
+                    guard let hv = l["href"] else { throw bad("links[\(n)].href is missing; expected a URL string") }
+                    guard case .string(let href) = hv else { throw bad("links[\(n)].href is a \(hv.typeName); expected a URL string") }
+                    var text = ""
+                    if let tv = l["text"], !tv.isNull {
+                        guard case .string(let t) = tv else { throw bad("links[\(n)].text is a \(tv.typeName); expected a string") }
+                        text = t
+                    }
+                    alert.links.append(Link(href: href, text: text))
                 default: throw bad("links[\(n)] is a \(item.typeName); expected a URL string or {href, text}")
                 }
             }

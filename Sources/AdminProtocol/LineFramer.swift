@@ -25,6 +25,17 @@ public struct LineFramer: Sendable {
     /// Bytes held for an incomplete line.
     public var bufferedBytes: Int { buffer.count }
 
+    /// At end of input: the incomplete last line (if it is not blank), which is then dropped.
+    public mutating func finish() -> [UInt8]? {
+        defer {
+            buffer.removeAll()
+            scanFrom = 0
+        }
+        var lines: [[UInt8]] = []
+        buffer.withUnsafeBytes { appendLine($0, 0, $0.count, to: &lines) }
+        return lines.first
+    }
+
     /// Adds input and returns the complete lines.
     public mutating func feed(_ chunk: UnsafeRawBufferPointer) -> Output {
         var lines: [[UInt8]] = []
@@ -35,13 +46,13 @@ public struct LineFramer: Sendable {
             let n = chunk.count
             while i < n {
                 if chunk[i] == 10 {
-                    if i - start > lineBytesMax { return .tooLarge(before: lines) }
+                    if i - start - (i > start && chunk[i - 1] == 13 ? 1 : 0) > lineBytesMax { return .tooLarge(before: lines) }
                     appendLine(chunk, start, i, to: &lines)
                     start = i + 1
                 }
                 i += 1
             }
-            if n - start > lineBytesMax { return .tooLarge(before: lines) }
+            if partialTooLong(n - start, last: n > start ? chunk[n - 1] : 0) { return .tooLarge(before: lines) }
             if start < n { buffer.append(contentsOf: chunk[start..<n]) }
             scanFrom = buffer.count
             return .lines(lines)
@@ -50,16 +61,21 @@ public struct LineFramer: Sendable {
         var i = scanFrom
         while i < buffer.count {
             if buffer[i] == 10 {
-                if i - start > lineBytesMax { return .tooLarge(before: lines) }
+                if i - start - (i > start && buffer[i - 1] == 13 ? 1 : 0) > lineBytesMax { return .tooLarge(before: lines) }
                 buffer.withUnsafeBytes { appendLine($0, start, i, to: &lines) }
                 start = i + 1
             }
             i += 1
         }
-        if buffer.count - start > lineBytesMax { return .tooLarge(before: lines) }
+        if partialTooLong(buffer.count - start, last: buffer.last ?? 0) { return .tooLarge(before: lines) }
         buffer.removeFirst(start)
         scanFrom = buffer.count
         return .lines(lines)
+    }
+
+    /// A partial line is over the limit unless its one extra byte is the `\r` of a CRLF.
+    private func partialTooLong(_ length: Int, last: UInt8) -> Bool {
+        length > lineBytesMax + 1 || (length == lineBytesMax + 1 && last != 13)
     }
 
     private func appendLine(_ b: UnsafeRawBufferPointer, _ start: Int, _ end: Int, to lines: inout [[UInt8]]) {

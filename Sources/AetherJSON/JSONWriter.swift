@@ -17,9 +17,9 @@ struct JSONWriter: ~Copyable {
     @inline(__always)
     static func with(_ out: inout [UInt8], _ body: (inout JSONWriter) -> Void) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { buffer in
-            var taken: [UInt8] = []
-            swap(&taken, &out)
-            var writer = JSONWriter(out: taken, buffer: buffer)
+            // Move `out` into the writer (no second reference), so appends never copy the buffer.
+            var writer = JSONWriter(out: [], buffer: buffer)
+            swap(&writer.out, &out)
             body(&writer)
             writer.flush()
             swap(&writer.out, &out)

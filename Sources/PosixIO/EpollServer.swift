@@ -42,7 +42,8 @@ public final class EpollServer: @unchecked Sendable {
         var inputEnded = false
         var backPressured = false
         var readingStopped = false
-        var readingPaused: Bool { inputEnded || backPressured || readingStopped }
+        var delegatePaused = false
+        var readingPaused: Bool { inputEnded || backPressured || readingStopped || delegatePaused }
         var pendingBytes: Int { output.count - outputOffset }
         init(fd: Int32) { self.fd = fd }
     }
@@ -50,6 +51,7 @@ public final class EpollServer: @unchecked Sendable {
     enum Command {
         case send(ConnectionID, [UInt8], close: Bool)
         case close(ConnectionID)
+        case resume(ConnectionID)
         case stop
     }
 
@@ -260,12 +262,28 @@ public final class EpollServer: @unchecked Sendable {
                 }
             case .close(let id):
                 drop(id)
+            case .resume(let id):
+                if let c = connections[id], c.delegatePaused {
+                    c.delegatePaused = false
+                    updateInterest(id, c)
+                }
             case .stop:
                 return true
             }
         }
         return false
     }
+
+    /// Pauses reading a connection until `resumeReading` (call on the loop thread: the protocol has
+    /// too much unanswered input queued).
+    public func stopReadingTemporarily(_ id: ConnectionID) {
+        guard let conn = connections[id], !conn.delegatePaused else { return }
+        conn.delegatePaused = true
+        updateInterest(id, conn)
+    }
+
+    /// Resumes reading after `stopReadingTemporarily` (any thread).
+    public func resumeReading(_ id: ConnectionID) { enqueue(.resume(id)) }
 
     /// Stops reading a connection for good (call on the loop thread, e.g. after a protocol error).
     public func stopReading(_ id: ConnectionID) {

@@ -2,6 +2,7 @@ import AdminProtocol
 import AetherJSON
 import IncidentStorage
 import PosixIO
+import Synchronization
 
 /// The admin protocol server (SPEC §4): newline-delimited JSON over TCP, pipelined.
 ///
@@ -20,16 +21,26 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
         case stalled(Int)
     }
 
-    final class Session {
-        var framer: LineFramer
+    final class Session: Sendable {
+        // Loop-thread state (only the epoll thread touches these three).
+        nonisolated(unsafe) var framer: LineFramer
+        nonisolated(unsafe) var partialSince: UInt64?
+        nonisolated(unsafe) var done = false
         let continuation: AsyncStream<Inbound>.Continuation
-        var partialSince: UInt64?
-        var done = false
+        /// Set when the peer is gone: the connection task stops instead of answering nobody.
+        let cancelled = Flag()
+        /// Lines read but not yet answered; reading pauses above `queuedLinesMax`.
+        let queuedLines = Counter()
+        /// Whether reading is paused because too many lines wait.
+        let paused = Flag()
         init(framer: LineFramer, continuation: AsyncStream<Inbound>.Continuation) {
             self.framer = framer
             self.continuation = continuation
         }
     }
+
+    /// Lines a connection may have waiting before the server stops reading from it.
+    static let queuedLinesMax = 4096
 
     private let server: EpollServer
     private let dispatcher: AdminDispatcher
@@ -37,6 +48,7 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
     private let limits: AdminLimits
     private let logger: Logger
     private var sessions: [EpollServer.ConnectionID: Session] = [:]
+    private let liveSessions = Mutex<[EpollServer.ConnectionID: Session]>([:])
     private let newConnections: AsyncStream<(EpollServer.ConnectionID, AsyncStream<Inbound>)>
     private let newConnectionsContinuation: AsyncStream<(EpollServer.ConnectionID, AsyncStream<Inbound>)>.Continuation
 
@@ -76,14 +88,21 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
     // MARK: - Per-connection task
 
     private func serve(_ id: EpollServer.ConnectionID, _ stream: AsyncStream<Inbound>) async {
+        guard let session = liveSessions.withLock({ $0[id] }) else { return }
+        defer { liveSessions.withLock { _ = $0.removeValue(forKey: id) } }
         var out: [UInt8] = []
         out.reserveCapacity(4096)
         for await item in stream {
+            if session.cancelled.isSet { return }
             switch item {
             case .lines(let lines):
-                await answer(lines, into: &out)
+                await answer(lines, cancelled: session.cancelled, into: &out)
+                if session.cancelled.isSet { return }
                 server.send(id, out)
                 out.removeAll(keepingCapacity: true)
+                if session.queuedLines.add(-lines.count) <= Self.queuedLinesMax / 2, session.paused.clear() {
+                    server.resumeReading(id)
+                }
             case .tooLarge:
                 AdminResponse.writeFailure(
                     id: .null, error: AdminError(.tooLarge, "request line exceeds \(limits.lineBytesMax) bytes; closing the connection"),
@@ -93,7 +112,7 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
             case .stalled(let bytes):
                 AdminResponse.writeFailure(
                     id: .null,
-                    error: AdminError(.badRequest, "incomplete request line: \(bytes) bytes without a newline for \(Int(limits.partialLineTimeout.seconds)) s; closing the connection"),
+                    error: AdminError(.badRequest, "incomplete request line: \(bytes) bytes without a newline for \(limits.partialLineTimeout.seconds) s; closing the connection"),
                     into: &out)
                 server.send(id, out, close: true)
                 return
@@ -104,12 +123,13 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
 
     /// Runs a batch of request lines in order and appends their replies, after making the batch's
     /// writes durable. If durability fails, every write in the batch is answered `unavailable`.
-    private func answer(_ lines: [[UInt8]], into out: inout [UInt8]) async {
+    private func answer(_ lines: [[UInt8]], cancelled: Flag, into out: inout [UInt8]) async {
         var replies: [(JSONValue, Result<JSONValue, AdminError>, UInt64)] = []
         replies.reserveCapacity(lines.count)
         var maxLSN: UInt64 = 0
         var readsNeedDurability = false
         for line in lines {
+            if cancelled.isSet { return }  // the peer is gone: stop working for nobody
             let parsed = line.withUnsafeBytes { AdminRequest.parse($0) }
             switch parsed {
             case .failure(let e):
@@ -145,7 +165,9 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
 
     func accepted(_ id: EpollServer.ConnectionID, server: EpollServer) {
         let (stream, continuation) = AsyncStream<Inbound>.makeStream(bufferingPolicy: .unbounded)
-        sessions[id] = Session(framer: LineFramer(lineBytesMax: limits.lineBytesMax), continuation: continuation)
+        let session = Session(framer: LineFramer(lineBytesMax: limits.lineBytesMax), continuation: continuation)
+        sessions[id] = session
+        liveSessions.withLock { $0[id] = session }
         newConnectionsContinuation.yield((id, stream))
     }
 
@@ -153,7 +175,15 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
         guard let s = sessions[id], !s.done else { return }
         switch s.framer.feed(bytes) {
         case .lines(let lines):
-            if !lines.isEmpty { s.continuation.yield(.lines(lines)) }
+            if !lines.isEmpty {
+                s.continuation.yield(.lines(lines))
+                s.partialSince = nil  // progress: what is buffered now starts a new line
+                s.queuedLines.add(lines.count)
+                if s.queuedLines.value > Self.queuedLinesMax {
+                    s.paused.set()
+                    server.stopReadingTemporarily(id)
+                }
+            }
         case .tooLarge(let before):
             if !before.isEmpty { s.continuation.yield(.lines(before)) }
             s.continuation.yield(.tooLarge)
@@ -168,13 +198,16 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
     }
 
     func endOfInput(_ id: EpollServer.ConnectionID, server: EpollServer) {
-        guard let s = sessions[id] else { return }
+        guard let s = sessions[id], !s.done else { return }
+        // A last line without a newline is still a request: answer it.
+        if let last = s.framer.finish() { s.continuation.yield(.lines([last])) }
         s.done = true
         s.continuation.finish()  // answers what was read, then the task ends
     }
 
     func closed(_ id: EpollServer.ConnectionID, server: EpollServer) {
         guard let s = sessions.removeValue(forKey: id) else { return }
+        s.cancelled.set()
         s.continuation.finish()
     }
 
@@ -198,4 +231,22 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
         s.continuation.finish()
         server.stopReading(id)
     }
+}
+
+/// A one-way flag shared between threads.
+final class Flag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .releasing) }
+    /// Clears the flag; returns whether it was set.
+    func clear() -> Bool { value.exchange(false, ordering: .acquiringAndReleasing) }
+    var isSet: Bool { value.load(ordering: .acquiring) }
+}
+
+/// A shared counter.
+final class Counter: Sendable {
+    private let v = Atomic<Int>(0)
+    /// Adds `n`; returns the new value.
+    @discardableResult
+    func add(_ n: Int) -> Int { v.wrappingAdd(n, ordering: .relaxed).newValue }
+    var value: Int { v.load(ordering: .relaxed) }
 }
