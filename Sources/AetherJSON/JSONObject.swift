@@ -160,8 +160,19 @@ extension JSONObject: ExpressibleByDictionaryLiteral {
 /// Exact (byte-wise UTF-8) key equality; Swift's `==` alone uses canonical equivalence.
 @inlinable @inline(__always)
 func jsonKeysEqual(_ a: String, _ b: String) -> Bool {
-    // Byte-equal implies canonically equal, so `==` is a cheap, exact pre-filter.
-    a == b && a.utf8.elementsEqual(b.utf8)
+    // Compare the UTF-8 bytes directly (contiguous for native strings): fast and exact.
+    let ua = a.utf8
+    let ub = b.utf8
+    guard ua.count == ub.count else { return false }
+    if let r = ua.withContiguousStorageIfAvailable({ pa in
+        ub.withContiguousStorageIfAvailable { pb in
+            for i in 0..<pa.count where pa[i] != pb[i] { return false }
+            return true
+        }
+    }), let equal = r {
+        return equal
+    }
+    return ua.elementsEqual(ub)
 }
 
 /// Hash key with exact UTF-8 equality (String hashing is consistent with it).

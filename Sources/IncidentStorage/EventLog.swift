@@ -24,7 +24,6 @@ public final class EventLog: Sendable {
     private final class State: @unchecked Sendable {
         // @unchecked: every field is accessed only while holding `EventLog.lock`.
         var pending: [UInt8] = []
-        var spare: [UInt8] = []
         var pendingFirstLSN: UInt64 = 1
         var pendingCount = 0
         var nextLSN: UInt64 = 1
@@ -158,8 +157,10 @@ public final class EventLog: Sendable {
     // MARK: - Writer thread
 
     private func writerLoop() {
+        // One buffer swapped with `pending` each round, so steady state allocates nothing.
+        var batch: [UInt8] = []
+        batch.reserveCapacity(1 << 20)
         while true {
-            var batch: [UInt8] = []
             var firstLSN: UInt64 = 0
             var count = 0
             var compactTo: UInt64?
@@ -173,8 +174,6 @@ public final class EventLog: Sendable {
                 firstLSN = state.pendingFirstLSN
                 if state.pending.count <= configuration.groupCommitBytesMax {
                     swap(&batch, &state.pending)
-                    state.pending = state.spare
-                    state.pending.removeAll(keepingCapacity: true)
                     count = state.pendingCount
                 } else {
                     // Take whole records up to the group-commit limit; the rest waits for the next round.
@@ -188,7 +187,7 @@ public final class EventLog: Sendable {
                             count += 1
                         }
                     }
-                    batch = Array(state.pending[0..<end])
+                    batch.append(contentsOf: state.pending[0..<end])
                     state.pending.removeFirst(end)
                 }
                 state.pendingFirstLSN += UInt64(count)
@@ -237,11 +236,10 @@ public final class EventLog: Sendable {
                     }
                     state.waiters = keep
                 }
-                batch.removeAll(keepingCapacity: true)
-                if batch.capacity > state.spare.capacity { state.spare = batch }
             }
             for c in ready { c.resume() }
             for c in failed { c.resume(throwing: failure!) }
+            batch.removeAll(keepingCapacity: batch.capacity <= 16 << 20)
             if failure != nil { break }
         }
         let (leftovers, compactions): ([CheckedContinuation<Void, any Error>], [CheckedContinuation<Int, any Error>]) =

@@ -81,18 +81,26 @@ public enum Storm {
         var fds = conns.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
         var buffer = [UInt8](repeating: 0, count: 256 << 10)
         var budgetSent = 0
+        var turn = 0
         while true {
             var active = false
             let now = monotonicNanos()
+            let allowed = alertsPerSecond > 0 ? Int(Double(now - start) / 1e9 * Double(alertsPerSecond)) + 1 : Int.max
+            // Round-robin, one request per connection per pass, so paced load spreads evenly.
+            var progress = true
+            fill: while progress {
+                progress = false
+                for i in 0..<conns.count {
+                    let c = conns[(turn + i) % conns.count]
+                    guard !c.finished, c.hasMoreRequests, c.inflightCount < c.config.window else { continue }
+                    if budgetSent >= allowed { break fill }
+                    budgetSent += c.enqueueNext(now: now)
+                    progress = true
+                }
+            }
+            turn += 1
             for (k, c) in conns.enumerated() where !c.finished {
                 active = true
-                while c.hasMoreRequests && c.inflightCount < c.config.window {
-                    if alertsPerSecond > 0 {
-                        let allowed = Int(Double(now - start) / 1e9 * Double(alertsPerSecond)) + 1
-                        if budgetSent >= allowed { break }
-                    }
-                    budgetSent += c.enqueueNext(now: now)
-                }
                 if !c.flush() { c.closed = true }
                 fds[k].events = Int16(POLLIN) | (c.out.isEmpty ? 0 : Int16(POLLOUT))
                 fds[k].fd = c.finished ? -1 : c.fd
