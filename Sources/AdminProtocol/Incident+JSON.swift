@@ -36,7 +36,7 @@ public enum IncidentJSON {
         let t = i.opening.triage
         o["impact"] = .int(Int64(t.impact))
         o["urgency"] = .int(Int64(t.urgency))
-        o["category_method"] = .string(t.categorySource.name)
+        o["category_method"] = .string(i.categoryCorrected ? "operator" : t.categorySource.name)
         var labels = JSONObject()
         for l in i.opening.labels { labels[l.name] = .string(l.value) }
         o["labels"] = .object(labels)

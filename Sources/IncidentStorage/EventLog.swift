@@ -69,6 +69,9 @@ public final class EventLog: Sendable {
     /// - Throws: `LogError.closed` after a failure or `close()`.
     @discardableResult
     public func append(_ payload: UnsafeRawBufferPointer) throws(LogError) -> UInt64 {
+        guard payload.count >= 1, payload.count <= RecordFraming.recordBytesMax else {
+            throw .recordTooLarge(bytes: payload.count, limit: RecordFraming.recordBytesMax)
+        }
         var result: Result<UInt64, LogError> = .failure(.closed("not appended"))
         lock.withLock {
             while state.pending.count > configuration.pendingBytesMax && state.failure == nil && !state.stopping {

@@ -28,6 +28,9 @@ struct AetherdCommand {
         let runtime: NodeRuntime
         do {
             runtime = try await NodeRuntime.start(configuration, logger: logger)
+        } catch let error as ConfigurationError {
+            ProcessLimits.printError("aetherd: error: \(error.message)")
+            exit(ExitCode.usage)
         } catch {
             ProcessLimits.printError("aetherd: error: \(error)")
             exit(ExitCode.failure)

@@ -160,37 +160,37 @@ enum IncidentCommands {
         inv.show(r) { IncidentRendering.detail($0) }
     }
 
-    static func simple(_ verb: String, _ op: String, _ summary: String, values: [String] = [], flags: [String] = [], build: @escaping @Sendable (Invocation, inout JSONObject) throws(CLIError) -> Void = { _, _ in }) -> CommandSpec {
+    static func simple(_ verb: String, _ op: String, _ summary: String, done: String, values: [String] = [], flags: [String] = [], build: @escaping @Sendable (Invocation, inout JSONObject) throws(CLIError) -> Void = { _, _ in }) -> CommandSpec {
         CommandSpec(["incident", verb], summary, values: ["incident-id", "actor"] + values, flags: flags, positionals: 1) { (inv) throws(CLIError) in
             var args: JSONObject = ["id": .string(try inv.incidentID())]
             if let a = inv.value("actor") { args["actor"] = .string(a) }
             try build(inv, &args)
             let r = try inv.client().call(op, args)
-            inv.show(r) { r in IncidentRendering.changed(verb == "ack" ? "acknowledged" : verb + (verb.hasSuffix("e") ? "d" : "ed"), r) }
+            inv.show(r) { r in IncidentRendering.changed(done, r) }
         }
     }
 
-    static let ack = simple("ack", "incident.ack", "acknowledge")
-    static let escalate = simple("escalate", "incident.escalate", "escalate (reason timeout|complexity|manual)", values: ["reason", "detail", "team"]) { (inv, a) throws(CLIError) in
+    static let ack = simple("ack", "incident.ack", "acknowledge", done: "acknowledged")
+    static let escalate = simple("escalate", "incident.escalate", "escalate (reason timeout|complexity|manual)", done: "escalated", values: ["reason", "detail", "team"]) { (inv, a) throws(CLIError) in
         if let v = inv.value("reason") { a["reason"] = .string(v) }
         if let v = inv.value("detail") { a["detail"] = .string(v) }
         if let v = inv.value("team") { a["team"] = .string(v) }
     }
-    static let note = simple("note", "incident.note", "add a note to the timeline", values: ["text", "message"]) { (inv, a) throws(CLIError) in
+    static let note = simple("note", "incident.note", "add a note to the timeline", done: "noted", values: ["text", "message"]) { (inv, a) throws(CLIError) in
         guard let t = inv.value("text") ?? inv.value("message") else { throw CLIError.usage("missing --text", inv.spec.usage) }
         a["text"] = .string(t)
     }
-    static let reopen = simple("reopen", "incident.reopen", "reopen a resolved incident", values: ["reason"]) { (inv, a) throws(CLIError) in
+    static let reopen = simple("reopen", "incident.reopen", "reopen a resolved incident", done: "reopened", values: ["reason"]) { (inv, a) throws(CLIError) in
         if let v = inv.value("reason") { a["reason"] = .string(v) }
     }
-    static let close = simple("close", "incident.close", "close a resolved incident", values: ["reason"], flags: ["force"]) { (inv, a) throws(CLIError) in
+    static let close = simple("close", "incident.close", "close a resolved incident", done: "closed", values: ["reason"], flags: ["force"]) { (inv, a) throws(CLIError) in
         if let v = inv.value("reason") { a["reason"] = .string(v) }
         if inv.flag("force") { a["force"] = .bool(true) }
     }
-    static let assign = simple("assign", "incident.assign", "assign a person/team, or a role (--role R --person P)", values: ["assignee", "role", "person"]) { (inv, a) throws(CLIError) in
+    static let assign = simple("assign", "incident.assign", "assign a person/team, or a role (--role R --person P)", done: "assigned", values: ["assignee", "role", "person"]) { (inv, a) throws(CLIError) in
         for k in ["assignee", "role", "person"] { if let v = inv.value(k) { a[k] = .string(v) } }
     }
-    static let classify = simple("classify", "incident.classify", "correct the category (trains the classifier)", values: ["category", "reason"]) { (inv, a) throws(CLIError) in
+    static let classify = simple("classify", "incident.classify", "correct the category (trains the classifier)", done: "reclassified", values: ["category", "reason"]) { (inv, a) throws(CLIError) in
         a["category"] = .string(try inv.required("category"))
         if let v = inv.value("reason") { a["reason"] = .string(v) }
     }

@@ -71,6 +71,11 @@ public struct Alert: Sendable, Equatable {
         self.timestamp = timestamp
     }
 
+    /// The timeline actor for alerts from `source`: `integration:<source>`, or `integration:api`.
+    public static func integrationActor(source: String) -> String {
+        "integration:" + (source.isEmpty ? "api" : source)
+    }
+
     /// The dedup key: the given one, else `source|service|title`.
     public var effectiveDedupKey: String {
         if let dedupKey { return dedupKey }

@@ -52,9 +52,19 @@ public struct IncidentID: Hashable, Comparable, Sendable, CustomStringConvertibl
 
     static let crockfordAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
+    /// Orders by year, then counter (numerically), then tag — without allocating.
     public static func < (lhs: IncidentID, rhs: IncidentID) -> Bool {
-        guard let l = parts(lhs.text), let r = parts(rhs.text) else { return lhs.text < rhs.text }
-        return (l.year, l.counter, l.tag) < (r.year, r.counter, r.tag)
+        let l = lhs.text.utf8
+        let r = rhs.text.utf8
+        // "INC-" + 4-digit year + "-" + counter + "-" + tag: equal-length counters compare as text.
+        let lc = l.count
+        let rc = r.count
+        guard lc >= 14, rc >= 14 else { return l.lexicographicallyPrecedes(r) }
+        let ly = l.prefix(8)
+        let ry = r.prefix(8)
+        if !ly.elementsEqual(ry) { return ly.lexicographicallyPrecedes(ry) }
+        if lc != rc { return lc < rc }  // same tag length: a longer id has a longer (bigger) counter
+        return l.lexicographicallyPrecedes(r)
     }
 
     public var description: String { text }

@@ -31,7 +31,7 @@ public struct NodeID: Hashable, Comparable, Sendable, CustomStringConvertible {
     }
 
     public static func < (lhs: NodeID, rhs: NodeID) -> Bool {
-        lhs.name.utf8.lexicographicallyPrecedes(rhs.name.utf8)
+        lhs.name != rhs.name && lhs.name.utf8.lexicographicallyPrecedes(rhs.name.utf8)
     }
 
     public var description: String { name }

@@ -62,6 +62,8 @@ public struct Incident: Sendable, Equatable {
     public internal(set) var kbArticleTitle: String?
     /// The category an operator confirmed (by resolving or correcting); trains the classifier.
     public internal(set) var confirmedCategory: Category?
+    /// Whether an operator corrected the category.
+    public internal(set) var categoryCorrected = false
 
     /// The state right after the `opened` event.
     public init(id: IncidentID, opening: IncidentOpening, origin: NodeID, at: Timestamp) {
@@ -87,6 +89,7 @@ public struct Incident: Sendable, Equatable {
             && lhs.reviewScheduledAt == rhs.reviewScheduledAt && lhs.reviewCompletedAt == rhs.reviewCompletedAt
             && lhs.rootCause == rhs.rootCause && lhs.actionItems == rhs.actionItems
             && lhs.kbArticleTitle == rhs.kbArticleTitle && lhs.confirmedCategory == rhs.confirmedCategory
+            && lhs.categoryCorrected == rhs.categoryCorrected
             && lhs.opening == rhs.opening && lhs.createdAt == rhs.createdAt
     }
 
@@ -131,6 +134,7 @@ public struct Incident: Sendable, Equatable {
         case .categoryChanged(let c, _):
             category = c
             confirmedCategory = c
+            categoryCorrected = true
         case .note, .notified, .resolutionVerified, .resolutionFailed:
             break
         case .statusUpdate:

@@ -36,7 +36,7 @@ extension IncidentRecord {
             for (_, b) in repeatBuckets.sorted(by: { $0.key < $1.key }) {
                 entries.append(
                     TimelineEntry(
-                        at: b.firstAt, kind: "alert_repeated", actor: "integration:\(incident.opening.source)",
+                        at: b.firstAt, kind: "alert_repeated", actor: Alert.integrationActor(source: incident.opening.source),
                         details: [
                             ("count", .number(b.count)), ("first_at", .text(b.firstAt.rfc3339)),
                             ("last_at", .text(b.lastAt.rfc3339)),

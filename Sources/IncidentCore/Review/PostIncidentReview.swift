@@ -80,6 +80,9 @@ public enum PostIncidentReview {
         return items.map { ActionItem(description: $0, owner: owner, dueAt: due) }
     }
 
+    /// Longest article body; long timelines are cut short (the article is stored in the log).
+    public static let articleBytesMax = 256 << 10
+
     /// The knowledge-base article for the incident.
     public static func knowledgeArticle(_ record: IncidentRecord, rootCause: String, summary: String, items: [ActionItem])
         -> KnowledgeArticle
@@ -93,7 +96,14 @@ public enum PostIncidentReview {
         md += "\n## Root cause\n\n\(rootCause)\n\n## Resolution\n\n"
         md += i.resolution.map { "\($0.type.rawValue): \($0.description)" } ?? "not resolved yet"
         md += "\n\n## Timeline\n\n"
-        for e in record.timeline { md += "- \(e.at.rfc3339) \(e.kind) (\(e.actor))\n" }
+        let timeline = record.timeline
+        for (n, e) in timeline.enumerated() {
+            if md.utf8.count > articleBytesMax - 4096 {
+                md += "- … \(timeline.count - n) more entries: `aether incident show \(i.id)`\n"
+                break
+            }
+            md += "- \(e.at.rfc3339) \(e.kind) (\(e.actor))\n"
+        }
         if !items.isEmpty {
             md += "\n## Action items\n\n"
             for a in items { md += "- [ ] \(a.description) (owner: \(a.owner), due \(a.dueAt.rfc3339))\n" }

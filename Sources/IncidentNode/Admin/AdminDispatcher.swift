@@ -115,23 +115,32 @@ final class AdminDispatcher: Sendable {
             return try await command(args, .note(try args.string("text")), who())
         case .incidentUpdate:
             try args.only(["id", "message", "channels", "status", "actor"])
+            var statusLSN: UInt64 = 0
             if let status = try args.optionalString("status") {
-                guard status == "investigating" else {
+                guard status.lowercased() == "investigating" else {
                     throw AdminError(.badRequest, "args.status '\(status)' cannot be set directly; expected investigating (use incident.ack/resolve/reopen/close for the others)")
                 }
                 if try args.optionalString("message") == nil {
                     return try await command(args, .investigate(note: ""), who())
                 }
-                let (r, _) = try await command(args, .investigate(note: try args.string("message")), who())
+                let (r, lsn) = try await command(args, .investigate(note: try args.string("message")), who())
                 if case .failure = r { return (r, 0) }
+                statusLSN = lsn
             }
             let message = try args.string("message", hint: "the status update text")
             let channels = try args.optionalStrings("channels") ?? ["log"]
+            guard channels.count <= 16 else {
+                throw AdminError(.badRequest, "args.channels has \(channels.count) entries; expected at most 16")
+            }
+            for c in channels where c.isEmpty || c.utf8.count > 64 || !c.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 }) {
+                throw AdminError(.badRequest, "channel name '\(c)' is not valid; expected 1-64 characters of a-z, 0-9, '-' or '_' (e.g. slack, email)")
+            }
             let actor = try who()
-            let (posted, _) = try await command(args, .postUpdate(message: message, channels: channels), actor)
+            let (posted, postedLSN) = try await command(args, .postUpdate(message: message, channels: channels), actor)
             guard case .success = posted else { return (posted, 0) }
             let deliveries = operations.deliver(message: message, channels: channels, incident: try args.incidentID())
-            let (result, lsn) = try await command(args, .recordDeliveries(deliveries), "node:\(node.node.name)")
+            let (result, deliveredLSN) = try await command(args, .recordDeliveries(deliveries), "node:\(node.node.name)")
+            let lsn = max(statusLSN, postedLSN, deliveredLSN)
             guard case .success(var value) = result, case .object(var o) = value else { return (result, lsn) }
             o["deliveries"] = .array(deliveries.map { .object(["channel": .string($0.channel), "ok": .bool($0.ok), "detail": .string($0.detail)]) })
             value = .object(o)
@@ -153,7 +162,7 @@ final class AdminDispatcher: Sendable {
             return try await command(args, .openWarRoom, who())
         case .incidentEscalate:
             try args.only(["id", "reason", "detail", "team", "actor"])
-            let reason = try args.optionalParsed("reason", EscalationReason.init(rawValue:), invalid: EscalationReason.invalidMessage) ?? .manual
+            let reason = try args.optionalParsed("reason", { EscalationReason(rawValue: $0.lowercased()) }, invalid: EscalationReason.invalidMessage) ?? .manual
             let id = try args.incidentID()
             var team = try args.optionalString("team") ?? ""
             if reason == .complexity, team.isEmpty {
@@ -166,7 +175,7 @@ final class AdminDispatcher: Sendable {
             return try await command(args, .escalate(reason, detail: try args.optionalString("detail") ?? "", team: team), who())
         case .incidentResolve:
             try args.only(["id", "resolution", "type", "verification", "quiet_window_s", "probe_url", "probe_timeout_ms", "actor"])
-            let type = try args.optionalParsed("type", ResolutionType.init(rawValue:), invalid: ResolutionType.invalidMessage) ?? .permanent
+            let type = try args.optionalParsed("type", { ResolutionType(rawValue: $0.lowercased()) }, invalid: ResolutionType.invalidMessage) ?? .permanent
             let description = try args.string("resolution", hint: "what was done")
             let verification = try await verify(args)
             let (result, lsn) = try await command(args, .resolve(type, description: description, verification: verification), who())
@@ -250,6 +259,8 @@ final class AdminDispatcher: Sendable {
         do { return try await body() } catch {
             switch error {
             case .domain(let d): throw AdminError(d)
+            case .log(.recordTooLarge(let bytes, let limit)):
+                throw AdminError(.badRequest, "the change is \(bytes) bytes encoded, over the log's \(limit)-byte record limit; send less text")
             case .log(let l): throw AdminError(.unavailable, "the node's log cannot take writes: \(l)")
             case .moved: throw AdminError(.unavailable, "incident moved; retry")
             }

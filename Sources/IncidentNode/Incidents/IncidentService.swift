@@ -72,7 +72,7 @@ public final class IncidentService: Sendable {
             let members = groups[key]!
             while runStart < members.count {
                 let first = alerts[members[runStart]]
-                let who = actorNames.intern(actor.isEmpty ? "integration:\(first.source.isEmpty ? "api" : first.source)" : actor)
+                let who = actorNames.intern(actor.isEmpty ? Alert.integrationActor(source: first.source) : actor)
                 if first.action == .trigger {
                     var runEnd = runStart
                     while runEnd + 1 < members.count, alerts[members[runEnd + 1]].action == .trigger { runEnd += 1 }
@@ -152,11 +152,8 @@ public final class IncidentService: Sendable {
 
     /// An incident's record.
     func record(_ id: IncidentID) async throws(IncidentOpError) -> IncidentRecord {
-        for _ in 0..<3 {
-            let a = try await directory.actor(for: id)
-            return await a.current
-        }
-        throw .domain(.notFound("incident \(id) not found"))
+        // A passivated actor still holds the record it handed over, so reading it is correct.
+        try await directory.actor(for: id).current
     }
 
     /// Metrics over all incidents.

@@ -34,6 +34,15 @@ public final class SummaryIndex: Sendable {
         }
     }
 
+    /// Makes room for `n` incidents (bulk loads at start-up).
+    public func reserve(_ n: Int) {
+        state.withLock { st in
+            st.slots.reserveCapacity(n)
+            st.position.reserveCapacity(n)
+            st.byKey.reserveCapacity(n)
+        }
+    }
+
     /// Number of incidents.
     public var count: Int { state.withLock { $0.slots.count } }
 

@@ -46,10 +46,18 @@ public final class NodeRuntime: Sendable {
     static func start(_ configuration: NodeConfiguration, fs: any LogFileSystem, logger: Logger, clock: any NodeClock, t0: UInt64)
         async throws -> NodeRuntime
     {
+        try claimDataDirectory(fs, node: configuration.nodeID)
         var recovery = NodeRecovery(node: configuration.nodeID)
         try recovery.loadSnapshot(fs: fs)
+        let tSnapshot = monotonicNanos()
         let (log, report) = try EventLog.open(fs: fs, configuration: configuration.wal, after: recovery.snapshotLSN) { lsn, payload in
             try recovery.replay(lsn: lsn, payload: payload)
+        }
+        let tLog = monotonicNanos()
+        if let (file, offset) = report.truncatedAt {
+            logger.warn(
+                "torn log tail truncated (writes that were never acknowledged)",
+                metadata: ["file": file, "offset": "\(offset)", "bytes": "\(report.truncatedBytes)"])
         }
         if !recovery.orphans.isEmpty {
             logger.warn("events without an opening event were ignored", metadata: ["count": "\(recovery.orphans.count)"])
@@ -61,12 +69,25 @@ public final class NodeRuntime: Sendable {
             sequencer: sequencer, index: SummaryIndex(), classifier: ClassifierModel(), policy: configuration.policy)
         let directory = IncidentDirectory(context: context)
         await directory.load(recovery.records)
+        let tLoad = monotonicNanos()
+        logger.debug(
+            "recovery phases", metadata: [
+                "snapshot.ms": "\((tSnapshot - t0) / 1_000_000)", "log.ms": "\((tLog - tSnapshot) / 1_000_000)",
+                "load.ms": "\((tLoad - tLog) / 1_000_000)",
+            ])
         let service = IncidentService(directory: directory, context: context)
         let snapshots = Snapshotter(fs: fs, log: log, sequencer: sequencer, directory: directory, lastLSN: recovery.snapshotLSN, logger: logger.child("aether.snapshot"))
         var tokens = AdminTokens()
         if let path = configuration.adminTokenFile {
-            let file = try PosixFile(path: path, create: false, readOnly: true)
-            tokens = try AdminTokens(parsing: String(decoding: try file.readAll(), as: UTF8.self), path: path)
+            let bytes: [UInt8]
+            do { bytes = try PosixFile(path: path, create: false, readOnly: true).readAll() } catch {
+                await log.close()
+                throw ConfigurationError("cannot read --admin-token-file '\(path)': \(error.reason)")
+            }
+            do { tokens = try AdminTokens(parsing: String(decoding: bytes, as: UTF8.self), path: path) } catch {
+                await log.close()
+                throw error
+            }
         }
         let operations = RuntimeOperations(startedAt: t0, snapshots: snapshots, logger: logger.child("aether.notify"))
         let admin: AdminServer
@@ -93,6 +114,26 @@ public final class NodeRuntime: Sendable {
         return NodeRuntime(
             configuration: configuration, logger: logger, log: log, fs: fs, sequencer: sequencer, directory: directory,
             service: service, admin: admin, snapshots: snapshots, startedAt: t0, report: report, startupMillis: ms)
+    }
+
+    /// The file naming the node a data directory belongs to.
+    static let nodeFile = "NODE"
+
+    /// Refuses a data directory that belongs to another node; claims a new one.
+    static func claimDataDirectory(_ fs: any LogFileSystem, node: NodeID) throws {
+        if try fs.list().contains(nodeFile) {
+            let owner = String(decoding: try fs.read(nodeFile), as: UTF8.self).trimmingNewlines()
+            guard owner == node.name else {
+                throw ConfigurationError(
+                    "the data directory belongs to node '\(owner)', not '\(node)'; pass --node-id \(owner) or use another --data-dir")
+            }
+            return
+        }
+        let h = try fs.open(nodeFile, create: true)
+        let bytes = Array((node.name + "\n").utf8)
+        try bytes.withUnsafeBytes { try h.write($0, at: 0) }
+        try h.sync()
+        try fs.syncDirectory()
     }
 
     private init(
@@ -221,4 +262,12 @@ struct RuntimeOperations: NodeOperations {
     }
 
     func snapshot() async throws -> (UInt64, Int) { try await snapshots.take() }
+}
+
+extension String {
+    func trimmingNewlines() -> String {
+        var s = Substring(self)
+        while let l = s.last, l == "\n" || l == "\r" || l == " " { s.removeLast() }
+        return String(s)
+    }
 }

@@ -4,7 +4,10 @@ import IncidentStorage
 /// Rebuilds a node's state at start-up: the newest snapshot, then every log record after it, folded
 /// into incident records. Pure folding on one thread — no actors until it is done.
 struct NodeRecovery {
-    var records: [IncidentID: IncidentRecord] = [:]
+    /// Recovered incidents, in no particular order.
+    var records: [IncidentRecord] = []
+    /// Where each incident is in `records`.
+    private var position: [IncidentID: Int] = [:]
     var lastSeq: UInt64 = 0
     var lastHLC = HLCTimestamp(raw: 0)
     var digest = EventSetDigest()
@@ -28,11 +31,13 @@ struct NodeRecovery {
             throw RecoveryError("the data directory belongs to node '\(snap.node)', not '\(node)'; pass --node-id \(snap.node) or use another --data-dir")
         }
         records = snap.records
+        position.reserveCapacity(records.count)
+        for (i, r) in records.enumerated() { position[r.incident.id] = i }
         lastSeq = snap.lastSeq
         lastHLC = snap.lastHLC
         digest = snap.digest
         snapshotLSN = lsn
-        for r in records.values {
+        for r in records {
             for e in r.events where e.id.origin == node { lastSeq = max(lastSeq, e.id.seq) }
             if let a = r.appliedSeq.first(where: { $0.origin == node }) { lastSeq = max(lastSeq, a.seq) }
         }
@@ -57,14 +62,15 @@ struct NodeRecovery {
     }
 
     private mutating func apply(_ event: IncidentEvent) {
-        if records[event.incident] != nil {
-            records[event.incident]!.apply(event)
+        if let p = position[event.incident] {
+            records[p].apply(event)
         } else if case .opened = event.body {
-            records[event.incident] = IncidentRecord(opening: event)
+            position[event.incident] = records.count
+            records.append(IncidentRecord(opening: event))
             let waiting = orphans.filter { $0.incident == event.incident }
             if !waiting.isEmpty {
                 orphans.removeAll { $0.incident == event.incident }
-                for e in waiting { records[event.incident]!.apply(e) }
+                for e in waiting { records[records.count - 1].apply(e) }
             }
         } else {
             orphans.append(event)

@@ -16,7 +16,7 @@ struct NodeSnapshot {
     var lastSeq: UInt64
     var lastHLC: HLCTimestamp
     var digest: EventSetDigest
-    var records: [IncidentID: IncidentRecord]
+    var records: [IncidentRecord]
 
     /// Streams a snapshot: the header fields, then each record (live ones encoded here, passive ones
     /// as already-encoded bytes).
@@ -64,7 +64,7 @@ struct NodeSnapshot {
                 let count = try r.readVarint()
                 let value = try r.readUInt64()
                 let n = try r.readCount(max: r.remaining, "record count")
-                var records: [IncidentID: IncidentRecord] = [:]
+                var records: [IncidentRecord] = []
                 records.reserveCapacity(n)
                 for _ in 0..<n {
                     let len = try r.readCount(max: r.remaining, "record length")
@@ -74,7 +74,7 @@ struct NodeSnapshot {
                     var sub = ByteReader(UnsafeRawBufferPointer(rebasing: b[r.offset..<(r.offset + len)]))
                     let record = try IncidentRecord(from: &sub)
                     r.offset += len
-                    records[record.incident.id] = record
+                    records.append(record)
                 }
                 return NodeSnapshot(node: node, lastSeq: seq, lastHLC: hlc, digest: EventSetDigest(count: count, value: value), records: records)
             }
