@@ -175,6 +175,40 @@ struct ProcessCrashTests {
         #expect(try again.call("log.digest") == digest)
     }
 
+    @Test("alerts a killed node acknowledged to `aether storm` are all there after a restart")
+    func killNineUnderTheCLIStorm() throws {
+        let dir = NSTemporaryDirectory() + "aether-cli-storm-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var node = try Self.start(dataDir: dir + "/data", log: dir + "/aetherd.log")
+        defer { node.process.kill9() }
+        // 40,000 alerts paced at 20,000/s (2 s), batches of 10 over 100 keys; the node dies after ~1 s.
+        let storm = try ChildProcess(
+            path: Self.binaryDirectory + "/aether",
+            arguments: [
+                "--json", "--node", node.admin.description, "storm", "--total", "40000", "--keys", "100", "--batch", "10",
+                "--connections", "4", "--rate", "20000", "--key-prefix", "cli",
+            ])
+        // Kill once the node has logged a few thousand events (waiting on the node, not on a clock).
+        let watcher = try Client(node.admin)
+        let deadline = Date().addingTimeInterval(60)
+        while (try watcher.call("log.digest")["events"]?.intValue ?? 0) < 3000 && Date() < deadline { usleep(5000) }
+        node.process.kill9()
+        let report = try JSONParser.parse(storm.readLine(timeoutMillis: 30_000) ?? "")
+        #expect(storm.wait() == 1)  // it says how many alerts were not accepted
+        let accepted = report["accepted"]?.intValue ?? -1
+        let sent = report["sent"]?.intValue ?? -1
+        #expect(accepted > 0 && accepted < 40_000, "the kill should land mid-storm: accepted \(accepted)")
+        node = try Self.start(dataDir: dir + "/data", log: dir + "/aetherd.log")
+        let c = try Client(node.admin)
+        let list = try c.call("incident.list", ["limit": 10_000])["incidents"]?.arrayValue ?? []
+        let stormIncidents = list.filter { $0["dedup_key"]?.stringValue?.hasPrefix("cli-") == true }
+        let recovered = stormIncidents.reduce(Int64(0)) { $0 + ($1["alert_count"]?.intValue ?? 0) }
+        #expect(stormIncidents.count <= 100)
+        #expect(recovered >= accepted, "acknowledged \(accepted) alerts, recovered \(recovered)")
+        #expect(recovered <= sent)
+    }
+
     @Test("the CLI exits 3 when no node answers, 2 on bad usage, 1 on a server error")
     func cliExitCodes() throws {
         func run(_ args: [String]) throws -> Int32 {

@@ -117,7 +117,10 @@ actor IncidentDirectory {
                 follow += (try? record.decide(.openWarRoom, policy: context.policy, now: now)) ?? []
             }
             for body in follow {
-                let (e, l2) = try context.sequencer.append(incident: id, actor: actor, body: body)
+                // Repeats are the source's; the automatic war room is the node's doing.
+                let who: String
+                if case .warRoomOpened = body { who = "node:\(context.sequencer.node)" } else { who = actor }
+                let (e, l2) = try context.sequencer.append(incident: id, actor: who, body: body)
                 record.apply(e)
                 lsn = l2
             }
