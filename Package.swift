@@ -17,16 +17,18 @@ let package = Package(
         .target(name: "PosixIO", dependencies: ["CEpoll"]),
         .target(name: "IncidentStorage", dependencies: ["IncidentCore", "PosixIO"]),
         .target(name: "AdminProtocol", dependencies: ["IncidentCore", "AetherJSON"]),
-        .target(name: "IncidentSimulation", dependencies: ["IncidentCore", "IncidentStorage"]),
+        .target(name: "IncidentCluster", dependencies: ["IncidentCore", "PosixIO"]),
+        .target(name: "IncidentSimulation", dependencies: ["IncidentCore", "IncidentStorage", "IncidentCluster"]),
         .target(
             name: "IncidentNode",
-            dependencies: ["IncidentCore", "IncidentStorage", "AdminProtocol", "AetherJSON", "PosixIO"]
+            dependencies: ["IncidentCore", "IncidentStorage", "IncidentCluster", "AdminProtocol", "AetherJSON", "PosixIO"]
         ),
         .target(name: "AetherCLI", dependencies: ["AdminProtocol", "AetherJSON", "PosixIO", "IncidentCore"]),
         .executableTarget(name: "aetherd", dependencies: ["IncidentNode", "PosixIO"]),
         .executableTarget(name: "aether", dependencies: ["AetherCLI"]),
         .testTarget(name: "IncidentCoreTests", dependencies: ["IncidentCore"]),
         .testTarget(name: "AetherJSONTests", dependencies: ["AetherJSON"]),
+        .testTarget(name: "IncidentClusterTests", dependencies: ["IncidentCluster", "IncidentSimulation", "IncidentCore"]),
         .testTarget(
             name: "IncidentStorageTests",
             dependencies: ["IncidentStorage", "IncidentSimulation", "IncidentCore", "PosixIO"]
