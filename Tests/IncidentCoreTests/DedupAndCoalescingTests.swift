@@ -25,7 +25,7 @@ struct DedupAndCoalescingTests {
         for c in commands { try h.run(c) }
         #expect(h.status == status)
         let at = h.now + .seconds(30)
-        let decision = h.record.decideTrigger(count: 3, firstAt: at, lastAt: at + .seconds(10), policy: h.policy, now: at)
+        let decision = h.record.decideTrigger(count: 3, firstAt: at, lastAt: at + .seconds(10), origin: Fixture.node, policy: h.policy, now: at)
         #expect(decision == .attach([Self.repeats(3, at: at)]))
         guard case .attach(let bodies) = decision else { return }
         let before = h.incident.alertCount
@@ -41,7 +41,7 @@ struct DedupAndCoalescingTests {
         try h.run(.resolve(.permanent, description: "fix", verification: .manual))
         let resolvedAt = h.now
         let at = resolvedAt + .seconds(29 * 60)
-        let decision = h.record.decideTrigger(count: 1, firstAt: at, lastAt: at + .seconds(10), policy: h.policy, now: at)
+        let decision = h.record.decideTrigger(count: 1, firstAt: at, lastAt: at + .seconds(10), origin: Fixture.node, policy: h.policy, now: at)
         #expect(
             decision
                 == .attach([.reopened(reason: "alert fired again within 30 min of resolution"), Self.repeats(1, at: at)]))
@@ -59,7 +59,7 @@ struct DedupAndCoalescingTests {
         var h = Harness()
         try h.run(.resolve(.permanent, description: "fix", verification: .manual))
         let at = h.now + .seconds(secondsAfterResolve)
-        #expect(h.record.decideTrigger(count: 1, firstAt: at, lastAt: at, policy: h.policy, now: at) == .openNew)
+        #expect(h.record.decideTrigger(count: 1, firstAt: at, lastAt: at, origin: Fixture.node, policy: h.policy, now: at) == .openNew)
     }
 
     @Test("a trigger for a closed incident opens a new incident, even right after closing")
@@ -68,7 +68,7 @@ struct DedupAndCoalescingTests {
         try h.run(.resolve(.permanent, description: "fix", verification: .manual))
         try h.run(.close(reason: "", force: false))
         let at = h.now + .seconds(1)
-        #expect(h.record.decideTrigger(count: 1, firstAt: at, lastAt: at, policy: h.policy, now: at) == .openNew)
+        #expect(h.record.decideTrigger(count: 1, firstAt: at, lastAt: at, origin: Fixture.node, policy: h.policy, now: at) == .openNew)
     }
 
     @Test("a zero reopen window never reopens")
@@ -77,7 +77,7 @@ struct DedupAndCoalescingTests {
         policy.reopenWindow = .zero
         var h = Harness(policy: policy)
         try h.run(.resolve(.permanent, description: "fix", verification: .manual))
-        #expect(h.record.decideTrigger(count: 1, firstAt: h.now, lastAt: h.now, policy: policy, now: h.now) == .openNew)
+        #expect(h.record.decideTrigger(count: 1, firstAt: h.now, lastAt: h.now, origin: Fixture.node, policy: policy, now: h.now) == .openNew)
     }
 
     // MARK: - Coalescing
@@ -88,7 +88,8 @@ struct DedupAndCoalescingTests {
         var maker = EventMaker(node: Fixture.node, startSeq: 1, after: record.openingEvent.hlc)
         for i in 0..<10_000 {
             let at = Fixture.t0 + .milliseconds(Int64(i) * 12)  // 0 … 119.988 s after opening
-            record.apply(maker.event(.alertRepeated(count: 1, firstAt: at, lastAt: at), at: at))
+            // Each repeat event carries the origin's cumulative count for the window.
+            record.apply(maker.event(.alertRepeated(count: UInt32(i + 1), firstAt: at, lastAt: at), at: at))
         }
         #expect(record.incident.alertCount == 10_001)
         #expect(record.incident.lastSeenAt == Fixture.t0 + .milliseconds(119_988))
@@ -109,7 +110,8 @@ struct DedupAndCoalescingTests {
         var maker = EventMaker(node: Fixture.node, startSeq: 1, after: record.openingEvent.hlc)
         for s in 0..<720 {  // one per second for 12 minutes
             let at = Fixture.t0 + .seconds(Int64(s))
-            record.apply(maker.event(.alertRepeated(count: 1, firstAt: at, lastAt: at), at: at))
+            let cumulative = UInt32(s % 300 + 1)  // counts start again in each 5-minute window
+            record.apply(maker.event(.alertRepeated(count: cumulative, firstAt: at, lastAt: at), at: at))
         }
         let repeated = record.timeline.filter { $0.kind == "alert_repeated" }
         #expect(repeated.count == 3)
@@ -221,6 +223,40 @@ struct DedupAndCoalescingTests {
         #expect(c.timeline == reference.timeline)
     }
 
+    @Test("events in ANY order — even one origin's out of sequence, with duplicates — fold alike", arguments: [5, 11, 2027] as [UInt64])
+    func fullShuffleConvergence(seed: UInt64) {
+        let events = Self.randomEvents(seed: seed, count: 80)
+        var rng = SplitMix64(seed: seed ^ 0xABCD)
+        let reference = Self.fold(events)
+        for _ in 0..<5 {
+            var shuffled = (events + events.prefix(20)).shuffled(using: &rng)
+            shuffled.reverse()
+            let r = Self.fold(shuffled)
+            #expect(r.incident == reference.incident)
+            #expect(r.timeline == reference.timeline)
+            #expect(r.digest == reference.digest)
+        }
+    }
+
+    @Test("merging two partial copies gives the union, on both sides, with equal digests", arguments: [3, 8, 21] as [UInt64])
+    func mergeConverges(seed: UInt64) {
+        let events = Self.randomEvents(seed: seed, count: 60)
+        var rng = SplitMix64(seed: seed &* 7)
+        let split = events.map { _ in Int.random(in: 0..<3, using: &rng) }  // 0: only A, 1: only B, 2: both
+        var a = Self.fold(zip(events, split).filter { $0.1 != 1 }.map(\.0))
+        var b = Self.fold(zip(events, split).filter { $0.1 != 0 }.map(\.0))
+        let bCopy = b
+        let fromB = a.merge(bCopy)
+        let fromA = b.merge(a)
+        let all = Self.fold(events)
+        #expect(a.digest == all.digest && b.digest == all.digest)
+        #expect(a.incident == all.incident && b.incident == all.incident)
+        #expect(a.timeline == all.timeline && b.timeline == all.timeline)
+        #expect(!fromB.isEmpty || split.allSatisfy { $0 != 1 })
+        _ = fromA
+        #expect(a.merge(b).isEmpty)  // converged: nothing left to exchange
+    }
+
     @Test("concurrent acknowledgements from two nodes: the first in order wins, both are in the timeline")
     func concurrentAcknowledgements() {
         let opening = Fixture.opening()
@@ -282,9 +318,9 @@ struct DedupAndCoalescingTests {
     func restoreFromSnapshot() {
         let live = Self.fold(Self.randomEvents(seed: 99, count: 60))
         let restored = IncidentRecord(
-            events: live.events, repeatBuckets: live.repeatBuckets, repeatEventCount: live.repeatEventCount,
-            appliedSeq: live.appliedSeq)
+            events: live.events, repeatCounters: live.repeatCounters, repeatEventCount: live.repeatEventCount)
         #expect(restored.incident == live.incident)
+        #expect(restored.digest == live.digest)
         #expect(restored.timeline == live.timeline)
         #expect(restored.eventCount == live.eventCount)
     }

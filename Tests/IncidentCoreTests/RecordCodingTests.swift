@@ -41,7 +41,7 @@ struct RecordCodingTests {
         #expect(decoded.events == record.events)
         #expect(decoded.repeatBuckets == record.repeatBuckets)
         #expect(decoded.repeatEventCount == record.repeatEventCount)
-        #expect(decoded.appliedSeq == record.appliedSeq)
+        #expect(decoded.digest == record.digest)
         #expect(decoded.timeline == record.timeline)
         #expect(Self.encoded(decoded) == bytes)
     }

@@ -189,10 +189,13 @@ struct ProcessCrashTests {
                 "--json", "--node", node.admin.description, "storm", "--total", "40000", "--keys", "100", "--batch", "10",
                 "--connections", "4", "--rate", "20000", "--key-prefix", "cli",
             ])
-        // Kill once the node has logged a few thousand events (waiting on the node, not on a clock).
+        // Kill once the node holds a few thousand alerts (waiting on the node, not on a clock).
         let watcher = try Client(node.admin)
         let deadline = Date().addingTimeInterval(60)
-        while (try watcher.call("log.digest")["events"]?.intValue ?? 0) < 3000 && Date() < deadline { usleep(5000) }
+        func alertsHeld() throws -> Int64 {
+            (try watcher.call("incident.list", ["limit": 200])["incidents"]?.arrayValue ?? []).reduce(0) { $0 + ($1["alert_count"]?.intValue ?? 0) }
+        }
+        while try alertsHeld() < 3000 && Date() < deadline { usleep(5000) }
         node.process.kill9()
         let report = try JSONParser.parse(storm.readLine(timeoutMillis: 30_000) ?? "")
         #expect(storm.wait() == 1)  // it says how many alerts were not accepted

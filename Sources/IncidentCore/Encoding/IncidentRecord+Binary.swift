@@ -1,27 +1,27 @@
 // MARK: - Binary encoding of a whole incident record (snapshots, passivated incidents).
 //
-//   varint event count · events (IncidentEvent binary) · varint bucket count ·
-//   (signed bucket index · varint count · first ts · last ts)… · varint repeat event count ·
-//   varint origin count · (string origin · varint seq)…
+//   varint event count · events (IncidentEvent binary, in fold order) · varint counter count ·
+//   (string origin · signed window · varint count · first ts · last ts · string event origin ·
+//    varint event seq · u64 event hlc)… · varint repeat event count
 
 extension IncidentRecord {
     /// Appends the record's encoding.
     public func encode(into w: inout ByteWriter) {
-        w.writeVarint(UInt64(events.count))
-        for e in events { e.encode(into: &w) }
-        w.writeVarint(UInt64(repeatBuckets.count))
-        for (index, b) in repeatBuckets.sorted(by: { $0.key < $1.key }) {
-            w.writeSigned(index)
-            w.writeVarint(UInt64(b.count))
-            w.writeTimestamp(b.firstAt)
-            w.writeTimestamp(b.lastAt)
+        let list = events
+        w.writeVarint(UInt64(list.count))
+        for e in list { e.encode(into: &w) }
+        w.writeVarint(UInt64(repeatCounters.count))
+        for (k, c) in repeatCounters.sorted(by: { ($0.key.window, $0.key.origin) < ($1.key.window, $1.key.origin) }) {
+            w.writeString(k.origin.name)
+            w.writeSigned(k.window)
+            w.writeVarint(UInt64(c.count))
+            w.writeTimestamp(c.firstAt)
+            w.writeTimestamp(c.lastAt)
+            w.writeString(c.event.origin.name)
+            w.writeVarint(c.event.seq)
+            w.write(c.hlc.raw)
         }
         w.writeVarint(UInt64(repeatEventCount))
-        w.writeVarint(UInt64(appliedSeq.count))
-        for a in appliedSeq {
-            w.writeString(a.origin.name)
-            w.writeVarint(a.seq)
-        }
     }
 
     /// Decodes a record.
@@ -40,17 +40,22 @@ extension IncidentRecord {
         for e in events where e.incident != events[0].incident {
             throw BinaryDecodingError(offset: start, message: "event \(e.id) of \(e.incident) inside \(events[0].incident)")
         }
-        let bucketCount = try r.readCount(max: r.remaining, "bucket count")
-        var buckets: [Int64: RepeatBucket] = [:]
-        for _ in 0..<bucketCount {
-            let index = try r.readSigned()
-            let count = try r.readCount(max: Int(Int32.max), "repeat count")
-            buckets[index] = RepeatBucket(count: count, firstAt: try r.readTimestamp(), lastAt: try r.readTimestamp())
+        for (a, b) in zip(events, events.dropFirst()) where !(a.orderKey < b.orderKey) {
+            throw BinaryDecodingError(offset: start, message: "events of \(events[0].incident) are not in order at \(b.id)")
+        }
+        let counterCount = try r.readCount(max: r.remaining, "repeat counter count")
+        var counters: [RepeatKey: RepeatCounter] = [:]
+        for _ in 0..<counterCount {
+            let origin = NodeID(try r.readString())
+            let window = try r.readSigned()
+            let count = try r.readCount(max: Int(UInt32.max), "repeat count")
+            let first = try r.readTimestamp()
+            let last = try r.readTimestamp()
+            let event = EventID(origin: NodeID(try r.readString()), seq: try r.readVarint())
+            counters[RepeatKey(origin: origin, window: window)] = RepeatCounter(
+                count: count, firstAt: first, lastAt: last, event: event, hlc: HLCTimestamp(raw: try r.readUInt64()))
         }
         let repeats = try r.readCount(max: Int(Int32.max), "repeat event count")
-        let originCount = try r.readCount(max: r.remaining, "origin count")
-        var applied: [OriginSeq] = []
-        for _ in 0..<originCount { applied.append(OriginSeq(origin: NodeID(try r.readString()), seq: try r.readVarint())) }
-        self.init(events: events, repeatBuckets: buckets, repeatEventCount: repeats, appliedSeq: applied)
+        self.init(events: events, repeatCounters: counters, repeatEventCount: repeats)
     }
 }

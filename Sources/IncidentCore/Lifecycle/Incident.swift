@@ -110,9 +110,8 @@ public struct Incident: Sendable, Equatable {
         switch event.body {
         case .opened:
             break  // a second opening for the same id cannot be created; ignore
-        case .alertRepeated(let count, _, let lastAt):
-            alertCount += Int(count)
-            lastSeenAt = max(lastSeenAt, lastAt)
+        case .alertRepeated:
+            break  // counted by IncidentRecord (per-origin counters), not here
         case .sourceAcknowledged:
             if moveIfAllowed(to: .acknowledged) { acknowledgedAt = acknowledgedAt ?? at }
         case .alertResolved:
@@ -175,9 +174,9 @@ public struct Incident: Sendable, Equatable {
         }
     }
 
-    mutating func addRepeats(_ bucket: RepeatBucket) {
-        alertCount += bucket.count
-        lastSeenAt = max(lastSeenAt, bucket.lastAt)
+    mutating func addRepeats(_ count: Int, lastAt: Timestamp) {
+        alertCount += count
+        lastSeenAt = max(lastSeenAt, lastAt)
     }
 
     private mutating func moveIfAllowed(to next: IncidentStatus) -> Bool {

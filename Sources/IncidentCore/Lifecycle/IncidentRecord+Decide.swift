@@ -109,11 +109,14 @@ extension IncidentRecord {
         }
     }
 
-    /// What `count` triggers for the dedup key between `firstAt` and `lastAt` do.
-    public func decideTrigger(count: Int, firstAt: Timestamp, lastAt: Timestamp, policy: IncidentPolicy, now: Timestamp)
-        -> TriggerDecision
-    {
-        let repeats = IncidentEventBody.alertRepeated(count: UInt32(clamping: count), firstAt: firstAt, lastAt: lastAt)
+    /// What `count` triggers for the dedup key, taken by `origin` between `firstAt` and `lastAt`,
+    /// do. The repeat event carries `origin`'s cumulative count for the window (see
+    /// `IncidentRecord`), so it merges idempotently on every node.
+    public func decideTrigger(
+        count: Int, firstAt: Timestamp, lastAt: Timestamp, origin: NodeID, policy: IncidentPolicy, now: Timestamp
+    ) -> TriggerDecision {
+        let cumulative = repeatCount(origin: origin, at: firstAt) + count
+        let repeats = IncidentEventBody.alertRepeated(count: UInt32(clamping: cumulative), firstAt: firstAt, lastAt: lastAt)
         switch incident.status {
         case .closed:
             return .openNew

@@ -54,8 +54,8 @@ final class AdminDispatcher: Sendable {
             return (.success(.object(node.clusterJSON())), 0)
         case .logDigest:
             try args.only([])
-            let d = service.sequencer.digest
-            return (.success(["events": .int(Int64(d.count)), "digest": .string(d.hex)]), 0)
+            let d = service.digest.current
+            return (.success(["events": .int(d.events), "digest": .string(StateDigest.hex(d.value))]), 0)
         case .alertIngest:
             let alert = try Alert(json: args.args, path: "args")
             let (results, lsn) = try await run { () throws(IncidentOpError) in try await service.ingest([alert], actor: "") }

@@ -13,12 +13,14 @@ actor IncidentActor {
         let sequencer: EventSequencer
         let index: SummaryIndex
         let classifier: ClassifierModel
+        let digest: StateDigest
         let policy: IncidentPolicy
 
-        init(sequencer: EventSequencer, index: SummaryIndex, classifier: ClassifierModel, policy: IncidentPolicy) {
+        init(sequencer: EventSequencer, index: SummaryIndex, classifier: ClassifierModel, digest: StateDigest, policy: IncidentPolicy) {
             self.sequencer = sequencer
             self.index = index
             self.classifier = classifier
+            self.digest = digest
             self.policy = policy
         }
     }
@@ -54,7 +56,9 @@ actor IncidentActor {
     func trigger(count: Int, firstAt: Timestamp, lastAt: Timestamp, actor: String) throws(IncidentOpError) -> TriggerOutcome {
         if passivated { throw .moved }
         let now = context.sequencer.now
-        switch record.decideTrigger(count: count, firstAt: firstAt, lastAt: lastAt, policy: context.policy, now: now) {
+        switch record.decideTrigger(
+            count: count, firstAt: firstAt, lastAt: lastAt, origin: context.sequencer.node, policy: context.policy, now: now)
+        {
         case .openNew:
             return .openNew
         case .attach(let bodies):
@@ -73,6 +77,8 @@ actor IncidentActor {
     private func append(_ bodies: [IncidentEventBody], actor: String, now: Timestamp) throws(IncidentOpError) -> UInt64 {
         guard !bodies.isEmpty else { return 0 }
         let confirmedBefore = record.incident.confirmedCategory
+        let digestBefore = record.digest
+        let unitsBefore = record.digestUnits
         var lsn: UInt64 = 0
         for body in bodies {
             let event: IncidentEvent
@@ -82,6 +88,7 @@ actor IncidentActor {
             record.apply(event)
         }
         lastChange = now
+        context.digest.adjust(units: record.digestUnits - unitsBefore, from: digestBefore, to: record.digest)
         context.index.update(record.incident.summary)
         let confirmedAfter = record.incident.confirmedCategory
         if confirmedAfter != confirmedBefore {

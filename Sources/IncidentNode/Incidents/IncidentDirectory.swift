@@ -44,6 +44,7 @@ actor IncidentDirectory {
             entries[id] = .live(IncidentActor(record: record, context: context, now: record.lastEventAt))
             byKey[record.incident.dedupKey] = id
             noteCounter(id)
+            context.digest.adjust(units: record.digestUnits, from: 0, to: record.digest)
             context.index.update(record.incident.summary)
             if let c = record.incident.confirmedCategory {
                 context.classifier.retrain(tokens: Triage.learningTokens(of: record.incident.opening.alert), from: nil, to: c)
@@ -131,6 +132,7 @@ actor IncidentDirectory {
         let a = IncidentActor(record: record, context: context, now: now)
         entries[id] = .live(a)
         byKey[key] = id
+        context.digest.adjust(units: record.digestUnits, from: 0, to: record.digest)
         context.index.update(record.incident.summary)
         return .created(a, record, lsn)
     }

@@ -31,6 +31,7 @@ public final class IncidentService: Sendable {
     let sequencer: EventSequencer
     let policy: IncidentPolicy
     let classifier: ClassifierModel
+    let digest: StateDigest
     let actorNames = StringInterner(capacity: 4096)
 
     init(directory: IncidentDirectory, context: IncidentActor.Context) {
@@ -39,6 +40,7 @@ public final class IncidentService: Sendable {
         self.sequencer = context.sequencer
         self.policy = context.policy
         self.classifier = context.classifier
+        self.digest = context.digest
     }
 
     /// The outcome of one alert.

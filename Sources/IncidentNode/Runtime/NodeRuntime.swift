@@ -63,10 +63,10 @@ public final class NodeRuntime: Sendable {
             logger.warn("events without an opening event were ignored", metadata: ["count": "\(recovery.orphans.count)"])
         }
         let sequencer = EventSequencer(
-            node: configuration.nodeID, log: log, clock: clock, lastSeq: recovery.lastSeq, lastHLC: recovery.lastHLC,
-            digest: recovery.digest)
+            node: configuration.nodeID, log: log, clock: clock, lastSeq: recovery.lastSeq, lastHLC: recovery.lastHLC)
         let context = IncidentActor.Context(
-            sequencer: sequencer, index: SummaryIndex(), classifier: ClassifierModel(), policy: configuration.policy)
+            sequencer: sequencer, index: SummaryIndex(), classifier: ClassifierModel(), digest: StateDigest(),
+            policy: configuration.policy)
         let directory = IncidentDirectory(context: context)
         await directory.load(recovery.records)
         let tLoad = monotonicNanos()

@@ -3,7 +3,7 @@ import IncidentStorage
 import Synchronization
 
 /// Turns event bodies into events and appends them to the log, in one critical section: it owns the
-/// node's hybrid logical clock, its event sequence number and the event-set digest.
+/// node's hybrid logical clock and its event sequence number.
 ///
 /// Holding one lock across "assign seq + HLC, encode, append" makes local log order, sequence order
 /// and HLC order the same, which recovery and replication rely on.
@@ -11,7 +11,6 @@ public final class EventSequencer: Sendable {
     struct State {
         var clock: HybridLogicalClock
         var seq: UInt64
-        var digest: EventSetDigest
         var buffer: ByteWriter
     }
 
@@ -22,11 +21,11 @@ public final class EventSequencer: Sendable {
     private let state: Mutex<State>
 
     /// Creates a sequencer continuing after what recovery found.
-    init(node: NodeID, log: EventLog, clock: any NodeClock, lastSeq: UInt64, lastHLC: HLCTimestamp, digest: EventSetDigest) {
+    init(node: NodeID, log: EventLog, clock: any NodeClock, lastSeq: UInt64, lastHLC: HLCTimestamp) {
         self.node = node
         self.log = log
         self.clock = clock
-        state = Mutex(State(clock: HybridLogicalClock(last: lastHLC), seq: lastSeq, digest: digest, buffer: ByteWriter(capacity: 512)))
+        state = Mutex(State(clock: HybridLogicalClock(last: lastHLC), seq: lastSeq, buffer: ByteWriter(capacity: 512)))
     }
 
     /// Creates, logs and returns one event; the LSN says when it is durable (`EventLog.waitDurable`).
@@ -43,20 +42,16 @@ public final class EventSequencer: Sendable {
                 Result { () throws(LogError) in try log.append(b) }
             }
             guard case .success(let lsn) = appended else { return appended.map { _ in (event, 0) } }
-            s.buffer.bytes.withUnsafeBytes { s.digest.add(UnsafeRawBufferPointer(rebasing: $0[1...])) }
             s.seq += 1
             return .success((event, lsn))
         }
         return try outcome.get()
     }
 
-    /// The log position, digest, sequence and clock as one consistent reading (for snapshots).
-    public func mark() -> (lsn: UInt64, digest: EventSetDigest, seq: UInt64, hlc: HLCTimestamp) {
-        state.withLock { s in (log.nextLSN - 1, s.digest, s.seq, s.clock.last) }
+    /// The log position, sequence and clock as one consistent reading (for snapshots).
+    public func mark() -> (lsn: UInt64, seq: UInt64, hlc: HLCTimestamp) {
+        state.withLock { s in (log.nextLSN - 1, s.seq, s.clock.last) }
     }
-
-    /// The current digest.
-    public var digest: EventSetDigest { state.withLock { $0.digest } }
 
     /// Wall-clock now, from the node's clock.
     public var now: Timestamp { clock.now() }

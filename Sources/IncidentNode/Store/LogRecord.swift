@@ -1,4 +1,5 @@
 import IncidentCore
+import Synchronization
 
 /// What one log record holds: a one-byte kind, then the kind's encoding.
 ///
@@ -10,35 +11,35 @@ enum LogRecordKind: UInt8 {
     case incidentEvent = 1
 }
 
-/// The order-independent digest of a set of events (SPEC §4 `log.digest`): the wrapping sum of a
-/// 64-bit hash of each event's bytes. Nodes holding the same events have the same digest whatever
-/// order the events arrived in.
-public struct EventSetDigest: Sendable, Equatable {
-    /// Events counted.
-    public private(set) var count: UInt64 = 0
-    /// The sum.
-    public private(set) var value: UInt64 = 0
+/// The node's digest for `log.digest`: the wrapping sum of every incident record's digest (see
+/// `IncidentRecord.digest`), and how many events and repeat counters they hold. Two nodes holding
+/// the same incidents have the same digest, whatever order the events arrived in. Kept current by
+/// the incident actors (each adds the change in its record's digest after every apply).
+public final class StateDigest: Sendable {
+    private let state = Mutex<(units: Int64, value: UInt64)>((0, 0))
 
-    /// Creates a digest.
-    public init(count: UInt64 = 0, value: UInt64 = 0) {
-        self.count = count
-        self.value = value
+    /// An empty digest.
+    public init() {}
+
+    /// Adds a record's contribution change.
+    func adjust(units: Int, from old: UInt64, to new: UInt64) {
+        state.withLock { s in
+            s.units += Int64(units)
+            s.value = s.value &- old &+ new
+        }
     }
 
-    /// Adds one event's encoded bytes.
-    public mutating func add(_ bytes: UnsafeRawBufferPointer) {
-        var h = FNV1a.hash64(bytes)
-        // splitmix64 finalizer: spreads FNV's output so sums of many hashes stay well mixed.
-        h = (h ^ (h >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        h = (h ^ (h >> 27)) &* 0x94D0_49BB_1331_11EB
-        h ^= h >> 31
-        value = value &+ h
-        count += 1
-    }
+    /// Events and counters held, and the digest.
+    public var current: (events: Int64, value: UInt64) { state.withLock { ($0.units, $0.value) } }
 
-    /// Hex form for the admin protocol.
-    public var hex: String {
-        let s = String(value, radix: 16)
+    /// Hex form of a digest value.
+    public static func hex(_ v: UInt64) -> String {
+        let s = String(v, radix: 16)
         return String(repeating: "0", count: 16 - s.count) + s
     }
+}
+
+extension IncidentRecord {
+    /// Events and counters held (the unit `log.digest` counts).
+    var digestUnits: Int { ordinaryEventCount + repeatCounters.count }
 }

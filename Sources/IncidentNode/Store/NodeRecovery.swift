@@ -10,7 +10,6 @@ struct NodeRecovery {
     private var position: [IncidentID: Int] = [:]
     var lastSeq: UInt64 = 0
     var lastHLC = HLCTimestamp(raw: 0)
-    var digest = EventSetDigest()
     var snapshotLSN: UInt64 = 0
     var replayed = 0
     var orphans: [IncidentEvent] = []
@@ -35,11 +34,10 @@ struct NodeRecovery {
         for (i, r) in records.enumerated() { position[r.incident.id] = i }
         lastSeq = snap.lastSeq
         lastHLC = snap.lastHLC
-        digest = snap.digest
         snapshotLSN = lsn
         for r in records {
             for e in r.events where e.id.origin == node { lastSeq = max(lastSeq, e.id.seq) }
-            if let a = r.appliedSeq.first(where: { $0.origin == node }) { lastSeq = max(lastSeq, a.seq) }
+            for c in r.repeatCounters.values where c.event.origin == node { lastSeq = max(lastSeq, c.event.seq) }
         }
     }
 
@@ -54,7 +52,6 @@ struct NodeRecovery {
         do { event = try IncidentEvent(decoding: body) } catch {
             throw RecoveryError("log record \(lsn) passed its checksum but does not decode: \(error)")
         }
-        digest.add(body)
         replayed += 1
         if event.id.origin == node { lastSeq = max(lastSeq, event.id.seq) }
         if event.hlc > lastHLC { lastHLC = event.hlc }

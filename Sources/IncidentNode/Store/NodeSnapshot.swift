@@ -3,25 +3,24 @@ import IncidentStorage
 
 /// The body of a node snapshot (inside `SnapshotFile`'s framing):
 ///
-///     u8 version (1) · string node id · varint last seq · u64 last HLC · varint digest count ·
-///     u64 digest value · varint record count · (varint length · IncidentRecord binary)…
+///     u8 version (2) · string node id · varint last seq · u64 last HLC · varint record count ·
+///     (varint length · IncidentRecord binary)…
 ///
-/// The digest and sequence are exactly those of the snapshot's LSN; the records may hold events
+/// The sequence and clock are exactly those of the snapshot's LSN; the records may hold events
 /// past it (they were read from live actors afterwards), which replay skips: applying an event is
 /// idempotent per origin sequence.
 struct NodeSnapshot {
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
 
     var node: NodeID
     var lastSeq: UInt64
     var lastHLC: HLCTimestamp
-    var digest: EventSetDigest
     var records: [IncidentRecord]
 
     /// Streams a snapshot: the header fields, then each record (live ones encoded here, passive ones
     /// as already-encoded bytes).
     static func write(
-        to w: SnapshotFile.Writer, node: NodeID, lastSeq: UInt64, lastHLC: HLCTimestamp, digest: EventSetDigest,
+        to w: SnapshotFile.Writer, node: NodeID, lastSeq: UInt64, lastHLC: HLCTimestamp,
         live: [IncidentRecord], passive: [[UInt8]]
     ) throws {
         var h = ByteWriter(capacity: 64)
@@ -29,8 +28,6 @@ struct NodeSnapshot {
         h.writeString(node.name)
         h.writeVarint(lastSeq)
         h.write(lastHLC.raw)
-        h.writeVarint(digest.count)
-        h.write(digest.value)
         h.writeVarint(UInt64(live.count + passive.count))
         try w.write(h.bytes)
         var rw = ByteWriter(capacity: 4096)
@@ -61,8 +58,6 @@ struct NodeSnapshot {
                 let node = NodeID(try r.readString())
                 let seq = try r.readVarint()
                 let hlc = HLCTimestamp(raw: try r.readUInt64())
-                let count = try r.readVarint()
-                let value = try r.readUInt64()
                 let n = try r.readCount(max: r.remaining, "record count")
                 var records: [IncidentRecord] = []
                 records.reserveCapacity(n)
@@ -76,7 +71,7 @@ struct NodeSnapshot {
                     r.offset += len
                     records.append(record)
                 }
-                return NodeSnapshot(node: node, lastSeq: seq, lastHLC: hlc, digest: EventSetDigest(count: count, value: value), records: records)
+                return NodeSnapshot(node: node, lastSeq: seq, lastHLC: hlc, records: records)
             }
         }
         return try result.get()

@@ -56,7 +56,7 @@ final class Snapshotter: Sendable {
                 do {
                     let n = try SnapshotFile.write(fs: fs, lsn: mark.lsn) { w in
                         try NodeSnapshot.write(
-                            to: w, node: node, lastSeq: mark.seq, lastHLC: mark.hlc, digest: mark.digest, live: liveRecords, passive: passiveRecords)
+                            to: w, node: node, lastSeq: mark.seq, lastHLC: mark.hlc, live: liveRecords, passive: passiveRecords)
                     }
                     c.resume(returning: n)
                 } catch {
