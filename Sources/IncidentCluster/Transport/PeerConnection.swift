@@ -1,0 +1,241 @@
+import IncidentCore
+import PosixIO
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One TCP connection to another node: a reader thread that cuts and checks frames, a writer
+/// thread that sends queued messages (applying injected faults), a bounded send queue.
+///
+/// The first frame each way is `hello`; a side sends nothing else until the other's hello has
+/// arrived (its nonce authenticates every later frame). When the queue is over `queueBytesMax`,
+/// new messages are dropped and counted: replication has acknowledgements and anti-entropy, and
+/// membership tolerates loss, so dropping beats growing without bound.
+public final class PeerConnection: @unchecked Sendable {
+    // @unchecked: `state` is guarded by `lock`; `fd`, `id` and the closures are immutable.
+
+    /// Sequential connection id.
+    public let id: UInt64
+    /// Whether this side dialled.
+    public let outbound: Bool
+    /// The address dialled (outbound) or the remote socket address (inbound).
+    public let address: String
+    let fd: Int32
+    let codec: FrameCodec
+    let faults: FaultTable
+    let myNonce: UInt64
+    let queueBytesMax: Int
+
+    struct State {
+        var queue: [(bytes: ClusterMessage, notBefore: UInt64)] = []
+        var queuedBytes = 0
+        var peerHello: ClusterMessage.Hello?
+        var sendSequence: UInt64 = 1
+        var closed = false
+        var liveThreads = 2
+    }
+
+    private let lock = ConditionLock()
+    private nonisolated(unsafe) var state = State()
+    private let onMessage: @Sendable (PeerConnection, ClusterMessage) -> Void
+    private let onClose: @Sendable (PeerConnection) -> Void
+    private let onReject: @Sendable (PeerConnection, FrameCodec.Rejection) -> Void
+    private let myHello: ClusterMessage.Hello
+
+    init(
+        id: UInt64, fd: Int32, outbound: Bool, address: String, codec: FrameCodec, faults: FaultTable, hello: ClusterMessage.Hello,
+        queueBytesMax: Int,
+        onMessage: @escaping @Sendable (PeerConnection, ClusterMessage) -> Void,
+        onReject: @escaping @Sendable (PeerConnection, FrameCodec.Rejection) -> Void,
+        onClose: @escaping @Sendable (PeerConnection) -> Void
+    ) {
+        self.id = id
+        self.fd = fd
+        self.outbound = outbound
+        self.address = address
+        self.codec = codec
+        self.faults = faults
+        self.myNonce = hello.nonce
+        self.myHello = hello
+        self.queueBytesMax = queueBytesMax
+        self.onMessage = onMessage
+        self.onReject = onReject
+        self.onClose = onClose
+    }
+
+    /// Starts the reader and writer threads.
+    func start() {
+        startThread(name: "gossip-rd-\(id)") { self.readLoop() }
+        startThread(name: "gossip-wr-\(id)") { self.writeLoop() }
+    }
+
+    /// The peer's hello, once received.
+    public var peer: ClusterMessage.Hello? { lock.withLock { state.peerHello } }
+
+    /// Whether the connection is closed.
+    public var isClosed: Bool { lock.withLock { state.closed } }
+
+    /// Queues a message; returns false when it was dropped (queue full or closed).
+    @discardableResult
+    public func send(_ message: ClusterMessage) -> Bool {
+        let now = monotonicNanos()
+        return lock.withLock {
+            if state.closed { return false }
+            if state.queuedBytes > queueBytesMax { return false }
+            state.queue.append((message, now))
+            state.queuedBytes += Self.estimate(message)
+            lock.broadcast()
+            return true
+        }
+    }
+
+    static func estimate(_ m: ClusterMessage) -> Int {
+        switch m {
+        case .events(_, _, let e): 128 * e.count
+        case .records(let r): 1024 * r.count
+        case .bucketDigests(let d): 32 * d.count
+        case .forward(_, let a): 256 * a.count
+        default: 64
+        }
+    }
+
+    /// Closes the connection (idempotent).
+    public func close() {
+        let first: Bool = lock.withLock {
+            if state.closed { return false }
+            state.closed = true
+            lock.broadcast()
+            return true
+        }
+        if first {
+            shutdown(fd, Int32(SHUT_RDWR))
+            onClose(self)
+        }
+    }
+
+    // MARK: - Threads
+
+    private func writeLoop() {
+        var rng = UInt64(truncatingIfNeeded: myNonce) | 1
+        // The hello goes first, bound to nonce 0.
+        let hello = codec.encode(.hello(myHello), sequence: 1, receiverNonce: 0)
+        guard write(hello) else {
+            close()
+            threadExited()
+            return
+        }
+        lock.withLock { state.sendSequence = 2 }
+        while true {
+            var next: ClusterMessage?
+            var nonce: UInt64 = 0
+            var sequence: UInt64 = 0
+            let stop: Bool = lock.withLock {
+                while !state.closed && (state.queue.isEmpty || state.peerHello == nil) { lock.wait() }
+                if state.closed { return true }
+                let item = state.queue.removeFirst()
+                state.queuedBytes -= Self.estimate(item.bytes)
+                next = item.bytes
+                nonce = state.peerHello!.nonce
+                sequence = state.sendSequence
+                return false
+            }
+            if stop { break }
+            let rule = faults.rule(for: peer?.node)
+            if rule.dropOutbound {
+                faults.countDrop()
+                continue
+            }
+            if rule.dropRate > 0 {
+                rng = rng &* 6364136223846793005 &+ 1442695040888963407
+                if Double(rng >> 11) / Double(1 << 53) < rule.dropRate {
+                    faults.countDrop()
+                    continue
+                }
+            }
+            if rule.latency > .zero || rule.jitter > .zero {
+                rng = rng &* 6364136223846793005 &+ 1442695040888963407
+                let jitter = rule.jitter.wholeMilliseconds > 0 ? Int64(rng >> 33) % (rule.jitter.wholeMilliseconds + 1) : 0
+                let ms = rule.latency.wholeMilliseconds + jitter
+                faults.countDelay()
+                usleep(useconds_t(max(0, ms) * 1000))  // per-connection writer: delays only this peer's traffic
+            }
+            let frame = codec.encode(next!, sequence: sequence, receiverNonce: nonce)
+            lock.withLock { state.sendSequence += 1 }
+            if !write(frame) { break }
+        }
+        close()
+        threadExited()
+    }
+
+    /// The descriptor is closed by whichever thread stops last, so neither uses a reused fd.
+    private func threadExited() {
+        let last: Bool = lock.withLock {
+            state.liveThreads -= 1
+            return state.liveThreads == 0
+        }
+        if last { Socket.close(fd) }
+    }
+
+    private func write(_ bytes: [UInt8]) -> Bool {
+        do {
+            try bytes.withUnsafeBytes { try Socket.writeAll(fd, $0) }
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    private func readLoop() {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 20)
+        var chunk = [UInt8](repeating: 0, count: 256 << 10)
+        var expected: UInt64 = 1
+        loop: while true {
+            let n: Int
+            do { n = try chunk.withUnsafeMutableBytes { try Socket.read(fd, into: $0) } } catch { break }
+            if n == 0 { break }
+            buffer.append(contentsOf: chunk[0..<n])
+            var consumed = 0
+            var fatal = false
+            buffer.withUnsafeBytes { b in
+                while consumed < b.count {
+                    guard let (used, result) = codec.decode(
+                        UnsafeRawBufferPointer(rebasing: b[consumed...]), expectedSequence: expected, myNonce: myNonce)
+                    else { break }
+                    consumed += used
+                    switch result {
+                    case .success(let (sequence, message)):
+                        expected = sequence + 1
+                        if case .hello(let h) = message {
+                            lock.withLock {
+                                if state.peerHello == nil { state.peerHello = h }
+                                lock.broadcast()
+                            }
+                        }
+                        if faults.rule(for: peer?.node).dropInbound {
+                            faults.countDrop()
+                        } else {
+                            onMessage(self, message)
+                        }
+                    case .failure(let rejection):
+                        onReject(self, rejection)
+                        if case .malformed = rejection {
+                            fatal = true
+                            return
+                        }
+                        if case .unauthenticated = rejection, peer == nil {
+                            fatal = true  // an unauthenticated hello: not one of us
+                            return
+                        }
+                    }
+                }
+            }
+            if fatal { break loop }
+            if consumed > 0 { buffer.removeFirst(consumed) }
+        }
+        close()
+        threadExited()
+    }
+}
