@@ -63,6 +63,7 @@ func testConfiguration(dataDir: String, _ tweak: (inout NodeConfiguration) -> Vo
     var c = NodeConfiguration()
     c.nodeID = NodeID("testnode")
     c.admin = SocketAddress(host: "127.0.0.1", port: 0)
+    c.gossip = SocketAddress(host: "127.0.0.1", port: 0)
     c.dataDir = dataDir
     c.adminLimits.partialLineTimeout = .seconds(1)
     tweak(&c)

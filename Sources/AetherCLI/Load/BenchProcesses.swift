@@ -36,7 +36,7 @@ enum BenchProcesses {
         let t0 = monotonicNanos()
         let p: ChildProcess
         do {
-            p = try ChildProcess(path: binary, arguments: ["--node-id", "bench", "--data-dir", dataDir, "--admin", "127.0.0.1:0"] + extra, stderrPath: logPath)
+            p = try ChildProcess(path: binary, arguments: ["--node-id", "bench", "--data-dir", dataDir, "--admin", "127.0.0.1:0", "--gossip", "127.0.0.1:0"] + extra, stderrPath: logPath)
         } catch {
             throw CLIError(.failed("cannot start \(binary): \(error) (build it with `swift build -c release`, or pass --aetherd PATH)"))
         }

@@ -108,7 +108,7 @@ public struct SHA256: Sendable {
     mutating func finalize(into output: UnsafeMutableRawPointer) {
         let bitLength = messageByteCount &* 8
         // 0x80, zeros up to 56 mod 64, then the 64-bit big-endian bit length.
-        var padding = Block()
+        var padding = (Block(), Block())  // up to two blocks
         let padLength = blockCount < 56 ? 56 - blockCount : 120 - blockCount
         withUnsafeMutableBytes(of: &padding) { p in
             p[0] = 0x80

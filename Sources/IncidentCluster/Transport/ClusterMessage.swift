@@ -15,8 +15,9 @@ public enum ClusterMessage: Sendable {
     case eventsAck(batch: UInt64, lsn: UInt64)
     /// Anti-entropy round: the sender's digest of each of the 256 incident buckets.
     case digestSummary([UInt64])
-    /// The sender's per-incident digests in the buckets that differed.
-    case bucketDigests([IncidentDigest])
+    /// The sender's per-incident digests in the buckets that differed (all of them, so an
+    /// incident missing from the list is one the sender does not hold).
+    case bucketDigests(buckets: [UInt16], digests: [IncidentDigest])
     /// Whole incident records to merge.
     case records([IncidentRecord])
     /// Please send these incidents' records.
@@ -128,8 +129,10 @@ extension ClusterMessage {
             w.write(UInt8(5))
             w.writeVarint(UInt64(buckets.count))
             for b in buckets { w.write(b) }
-        case .bucketDigests(let list):
+        case .bucketDigests(let buckets, let list):
             w.write(UInt8(6))
+            w.writeVarint(UInt64(buckets.count))
+            for b in buckets { w.writeVarint(UInt64(b)) }
             w.writeVarint(UInt64(list.count))
             for d in list {
                 w.writeString(d.id.text)
@@ -191,11 +194,14 @@ extension ClusterMessage {
             for _ in 0..<n { list.append(try r.readUInt64()) }
             self = .digestSummary(list)
         case 6:
+            let bn = try r.readCount(max: min(65_536, r.remaining), "bucket count")
+            var buckets: [UInt16] = []
+            for _ in 0..<bn { buckets.append(UInt16(truncatingIfNeeded: try r.readCount(max: 65_535, "bucket"))) }
             let n = try r.readCount(max: min(Self.digestsMax, r.remaining), "digest count")
             var list: [IncidentDigest] = []
             list.reserveCapacity(n)
             for _ in 0..<n { list.append(IncidentDigest(id: IncidentID(try r.readString()), digest: try r.readUInt64())) }
-            self = .bucketDigests(list)
+            self = .bucketDigests(buckets: buckets, digests: list)
         case 7:
             let n = try r.readCount(max: min(Self.recordsMax, r.remaining), "record count")
             var list: [IncidentRecord] = []

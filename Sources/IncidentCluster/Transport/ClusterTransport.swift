@@ -42,6 +42,7 @@ public final class ClusterTransport: @unchecked Sendable {
         var byAddress: [String: UInt64] = [:]
         var byNode: [NodeID: UInt64] = [:]
         var nodeAddress: [NodeID: String] = [:]
+        var nodeRegion: [NodeID: String] = [:]
         var dialing: [String: [ClusterMessage]] = [:]
         var lastDial: [String: UInt64] = [:]
         var nextID: UInt64 = 1
@@ -138,6 +139,16 @@ public final class ClusterTransport: @unchecked Sendable {
         registry.withLock { $0.nodeAddress[node] = address }
     }
 
+    /// The gossip address a node announced (or was learned under).
+    public func address(of node: NodeID) -> String? {
+        registry.withLock { $0.nodeAddress[node] }
+    }
+
+    /// The region a node announced.
+    public func region(of node: NodeID) -> String? {
+        registry.withLock { $0.nodeRegion[node] }
+    }
+
     /// Nodes with an open, greeted connection.
     public var connectedNodes: [NodeID] {
         registry.withLock { r in r.byNode.compactMap { entry in r.connections[entry.value].map { _ in entry.key } } }
@@ -213,6 +224,7 @@ public final class ClusterTransport: @unchecked Sendable {
         if case .hello(let h) = m {
             registry.withLock { r in
                 r.nodeAddress[h.node] = h.gossip
+                r.nodeRegion[h.node] = h.region
                 // Prefer an outbound connection for a node; take an inbound one if that is all there is.
                 if let existing = r.byNode[h.node], let e = r.connections[existing], !e.isClosed, e.outbound || !c.outbound {
                     return

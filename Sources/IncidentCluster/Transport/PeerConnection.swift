@@ -95,7 +95,7 @@ public final class PeerConnection: @unchecked Sendable {
         switch m {
         case .events(_, _, let e): 128 * e.count
         case .records(let r): 1024 * r.count
-        case .bucketDigests(let d): 32 * d.count
+        case .bucketDigests(_, let d): 32 * d.count
         case .forward(_, let a): 256 * a.count
         default: 64
         }

@@ -11,8 +11,13 @@ final class AdminDispatcher: Sendable {
     let tokens: AdminTokens
     let limits: AdminLimits
     let operations: NodeOperations
+    let cluster: ClusterShell
 
-    init(service: IncidentService, node: NodeInfo, tokens: AdminTokens, limits: AdminLimits, operations: NodeOperations) {
+    init(
+        service: IncidentService, node: NodeInfo, tokens: AdminTokens, limits: AdminLimits, operations: NodeOperations,
+        cluster: ClusterShell
+    ) {
+        self.cluster = cluster
         self.service = service
         self.node = node
         self.tokens = tokens
@@ -51,7 +56,7 @@ final class AdminDispatcher: Sendable {
             return (.success(.object(node.json(uptime: operations.uptimeSeconds()))), 0)
         case .clusterStatus:
             try args.only([])
-            return (.success(.object(node.clusterJSON())), 0)
+            return (.success(.object(node.clusterJSON(cluster))), 0)
         case .logDigest:
             try args.only([])
             let d = service.digest.current

@@ -44,6 +44,8 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
 
     private let server: EpollServer
     private let dispatcher: AdminDispatcher
+    /// Waits for a write's quorum; returns the replica count.
+    private let replicas: @Sendable (UInt64) async -> Int
     private let log: EventLog
     private let limits: AdminLimits
     private let logger: Logger
@@ -58,8 +60,10 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
     /// Binds `address`; `makeDispatcher` gets the bound address (the real port when 0 was asked).
     init(
         address: SocketAddress, log: EventLog, limits: AdminLimits, logger: Logger,
+        replicas: @escaping @Sendable (UInt64) async -> Int,
         makeDispatcher: (SocketAddress) -> AdminDispatcher
     ) throws(SystemError) {
+        self.replicas = replicas
         var serverLimits = EpollServer.Limits()
         serverLimits.connectionsMax = limits.connectionsMax
         server = try EpollServer(address: address, limits: serverLimits)
@@ -147,7 +151,13 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
         if maxLSN > 0 {
             do { try await log.waitDurable(maxLSN) } catch { failure = error }
         }
-        for (id, result, lsn) in replies {
+        // Writes answer once `write_quorum` nodes hold them (or the quorum timeout passed).
+        let maxWrite = replies.reduce(UInt64(0)) { max($0, $1.2) }
+        var replicaCount = 1
+        if failure == nil, maxWrite > 0 { replicaCount = await replicas(maxWrite) }
+        for (id, result0, lsn) in replies {
+            var result = result0
+            if lsn > 0, replicaCount != 1, case .success(let v) = result { result = .success(Self.settingReplicas(v, replicaCount)) }
             if let failure, lsn > 0 || (readsNeedDurability && lsn == 0) {
                 if case .success = result {
                     AdminResponse.writeFailure(id: id, error: AdminError(.unavailable, "not durable: \(failure)"), into: &out)
@@ -159,6 +169,20 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
             case .failure(let e): AdminResponse.writeFailure(id: id, error: e, into: &out)
             }
         }
+    }
+
+    /// Sets every `replicas` field of a write's result (top level, and in `results` of a batch).
+    static func settingReplicas(_ v: JSONValue, _ n: Int) -> JSONValue {
+        guard case .object(var o) = v else { return v }
+        if o["replicas"] != nil { o["replicas"] = .int(Int64(n)) }
+        if case .array(let list)? = o["results"] {
+            o["results"] = .array(list.map { item in
+                guard case .object(var r) = item, r["replicas"] != nil else { return item }
+                r["replicas"] = .int(Int64(n))
+                return .object(r)
+            })
+        }
+        return .object(o)
     }
 
     // MARK: - EpollServerDelegate (loop thread)

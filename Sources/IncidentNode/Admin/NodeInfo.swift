@@ -21,16 +21,40 @@ struct NodeInfo: Sendable {
         ]
     }
 
-    /// A single node is its own cluster: one alive member.
-    func clusterJSON() -> JSONObject {
-        [
-            "members": .array([
-                .object([
-                    "node_id": .string(node.name), "region": .string(region), "gossip": .string(gossip.description),
-                    "state": .string("alive"), "incarnation": .int(0), "self": .bool(true),
-                ])
+    /// Members (this node first), replication lag per peer, authentication and fault counters.
+    func clusterJSON(_ cluster: ClusterShell) -> JSONObject {
+        var members: [JSONValue] = [
+            .object([
+                "node_id": .string(node.name), "region": .string(region), "gossip": .string(cluster.gossipAddress.description),
+                "state": .string("alive"), "incarnation": .int(0), "self": .bool(true),
+            ])
+        ]
+        let (peers, stats) = cluster.replication.status()
+        var lag: [NodeID: (UInt64, Int)] = [:]
+        for p in peers { lag[p.0] = (p.lag, p.inflightEvents) }
+        for m in cluster.members() where m.node != node {
+            var o: JSONObject = [
+                "node_id": .string(m.node.name), "region": .string(m.region), "gossip": .string(m.address),
+                "state": .string(m.state), "incarnation": .int(Int64(m.incarnation)), "self": .bool(false),
+            ]
+            o["replication_lag_events"] = lag[m.node].map { .int(Int64($0.0)) } ?? .null
+            o["unacknowledged_events"] = lag[m.node].map { .int(Int64($0.1)) } ?? .null
+            members.append(.object(o))
+        }
+        var rejected = JSONObject()
+        for (k, v) in cluster.transport.rejectedFrames.sorted(by: { $0.key < $1.key }) { rejected[k] = .int(Int64(v)) }
+        let f = cluster.faults.stats
+        return [
+            "members": .array(members), "write_quorum": .int(Int64(writeQuorum)),
+            "frames_rejected": .object(rejected),
+            "replication": .object([
+                "pushed_events": .int(Int64(stats.pushedEvents)), "received_events": .int(Int64(stats.receivedEvents)),
+                "records_sent": .int(Int64(stats.recordsSent)), "records_merged": .int(Int64(stats.recordsMerged)),
+                "anti_entropy_rounds": .int(Int64(stats.antiEntropyRounds)), "anti_entropy_bytes": .int(Int64(stats.antiEntropyBytes)),
             ]),
-            "write_quorum": .int(Int64(writeQuorum)),
+            "faults": .object([
+                "enabled": .bool(cluster.faults.enabled), "dropped_frames": .int(Int64(f.dropped)), "delayed_frames": .int(Int64(f.delayed)),
+            ]),
         ]
     }
 }

@@ -10,12 +10,12 @@ extension NodeConfiguration {
         usage: aetherd [--config FILE.json] [--node-id NAME] [--data-dir PATH] [--admin HOST:PORT]
                        [--http HOST:PORT] [--gossip HOST:PORT] [--peers H:P,H:P] [--region NAME]
                        [--write-quorum N] [--cluster-key-file PATH] [--admin-token-file PATH]
-                       [--log-level debug|info|warn|error]
+                       [--log-level debug|info|warn|error] [--fault-injection on|off]
         """
 
     static let flags = [
         "node-id", "data-dir", "admin", "http", "gossip", "peers", "region", "write-quorum", "cluster-key-file",
-        "admin-token-file", "log-level",
+        "admin-token-file", "log-level", "fault-injection",
     ]
 
     /// Builds a configuration from command-line arguments (without the program name).
@@ -89,6 +89,12 @@ extension NodeConfiguration {
             writeQuorum = n
         case "cluster-key-file": clusterKeyFile = value
         case "admin-token-file": adminTokenFile = value
+        case "fault-injection":
+            switch value.lowercased() {
+            case "on", "true": faultInjection = true
+            case "off", "false": faultInjection = false
+            default: throw ConfigurationError("\(origin) '\(value)' is not valid; expected on or off")
+            }
         case "log-level":
             guard let l = Logger.Level(parsing: value) else {
                 throw ConfigurationError("\(origin) '\(value)' is not valid; expected debug, info, warn or error")

@@ -39,6 +39,10 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var snapshotEveryRecords = 500_000
     /// Closed incidents are passivated (actor released) after this long without a change.
     public var passivateClosedAfter: Duration = .seconds(60)
+    /// Whether `cluster.faults` may inject partitions, latency and loss (tests and demos only).
+    public var faultInjection = false
+    /// Replication and anti-entropy settings.
+    public var replication = ReplicationConfiguration()
 
     /// The defaults of SPEC §2.
     public init() {}
@@ -52,15 +56,12 @@ public struct NodeConfiguration: Sendable, Equatable {
     /// Checks the configuration.
     /// - Throws: `ConfigurationError` with one clear line naming the bad value.
     public func validate() throws(ConfigurationError) {
-        if !peers.isEmpty {
-            throw ConfigurationError(
-                "--peers \(peers.map(\.description).joined(separator: ",")) given, but this build runs single-node only "
-                    + "(cluster membership and replication are not implemented yet); start without --peers")
-        }
         let q = effectiveWriteQuorum
-        guard q >= 1, q <= peers.count + 1 else {
-            throw ConfigurationError(
-                "--write-quorum \(q) is not valid; expected 1 to \(peers.count + 1) (this node plus its \(peers.count) peers)")
+        guard (1...16).contains(q) else {
+            throw ConfigurationError("--write-quorum \(q) is not valid; expected 1 to 16 nodes")
+        }
+        if peers.contains(gossip) {
+            throw ConfigurationError("--peers lists this node's own gossip address \(gossip); list the other nodes")
         }
         guard !region.isEmpty, NodeID.isValid(region) else {
             throw ConfigurationError("--region '\(region)' is not valid; expected letters, digits, '.', '_' or '-'")

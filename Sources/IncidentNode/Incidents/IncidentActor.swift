@@ -76,26 +76,70 @@ actor IncidentActor {
 
     private func append(_ bodies: [IncidentEventBody], actor: String, now: Timestamp) throws(IncidentOpError) -> UInt64 {
         guard !bodies.isEmpty else { return 0 }
+        return try changing(now: now) { (record) throws(IncidentOpError) -> UInt64 in
+            var lsn: UInt64 = 0
+            for body in bodies {
+                let (event, l) = try logLocal(body, actor: actor)
+                lsn = l
+                record.apply(event)
+            }
+            return lsn
+        }
+    }
+
+    /// Applies events created on other nodes; logs the ones that changed the record. Returns the
+    /// LSN to wait for (0 when nothing was new).
+    func applyRemote(_ events: [IncidentEvent]) throws(IncidentOpError) -> UInt64 {
+        if passivated { throw .moved }
+        return try changing(now: context.sequencer.now) { (record) throws(IncidentOpError) -> UInt64 in
+            var lsn: UInt64 = 0
+            for e in events where record.apply(e) { lsn = try logReplicated(e) }
+            return lsn
+        }
+    }
+
+    /// Merges another node's copy of the incident; logs what changed. Returns the LSN to wait for.
+    func merge(_ other: IncidentRecord) throws(IncidentOpError) -> UInt64 {
+        if passivated { throw .moved }
+        return try changing(now: context.sequencer.now) { (record) throws(IncidentOpError) -> UInt64 in
+            var lsn: UInt64 = 0
+            for e in record.merge(other) { lsn = try logReplicated(e) }
+            return lsn
+        }
+    }
+
+    private nonisolated func logLocal(_ body: IncidentEventBody, actor: String) throws(IncidentOpError) -> (IncidentEvent, UInt64) {
+        do { return try context.sequencer.append(incident: id, actor: actor, body: body) } catch { throw .log(error) }
+    }
+
+    private nonisolated func logReplicated(_ e: IncidentEvent) throws(IncidentOpError) -> UInt64 {
+        do { return try context.sequencer.appendReplicated(e) } catch { throw .log(error) }
+    }
+
+    /// Runs a change on the record and keeps the digest, the summary index and the classifier in step.
+    private func changing(now: Timestamp, _ body: (inout IncidentRecord) throws(IncidentOpError) -> UInt64) throws(IncidentOpError) -> UInt64 {
         let confirmedBefore = record.incident.confirmedCategory
         let digestBefore = record.digest
         let unitsBefore = record.digestUnits
-        var lsn: UInt64 = 0
-        for body in bodies {
-            let event: IncidentEvent
-            do { (event, lsn) = try context.sequencer.append(incident: id, actor: actor, body: body) } catch {
-                throw .log(error)
-            }
-            record.apply(event)
+        let lsn: UInt64
+        do { lsn = try body(&record) } catch {
+            publish(confirmedBefore: confirmedBefore, digestBefore: digestBefore, unitsBefore: unitsBefore)
+            throw error
         }
+        guard record.digest != digestBefore else { return lsn }
         lastChange = now
-        context.digest.adjust(units: record.digestUnits - unitsBefore, from: digestBefore, to: record.digest)
+        publish(confirmedBefore: confirmedBefore, digestBefore: digestBefore, unitsBefore: unitsBefore)
+        return lsn
+    }
+
+    private func publish(confirmedBefore: Category?, digestBefore: UInt64, unitsBefore: Int) {
+        context.digest.set(id, units: record.digestUnits - unitsBefore, from: digestBefore, to: record.digest)
         context.index.update(record.incident.summary)
         let confirmedAfter = record.incident.confirmedCategory
         if confirmedAfter != confirmedBefore {
             context.classifier.retrain(
                 tokens: Triage.learningTokens(of: record.incident.opening.alert), from: confirmedBefore, to: confirmedAfter)
         }
-        return lsn
     }
 }
 

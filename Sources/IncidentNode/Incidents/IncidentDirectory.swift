@@ -44,7 +44,7 @@ actor IncidentDirectory {
             entries[id] = .live(IncidentActor(record: record, context: context, now: record.lastEventAt))
             byKey[record.incident.dedupKey] = id
             noteCounter(id)
-            context.digest.adjust(units: record.digestUnits, from: 0, to: record.digest)
+            context.digest.set(id, units: record.digestUnits, from: 0, to: record.digest)
             context.index.update(record.incident.summary)
             if let c = record.incident.confirmedCategory {
                 context.classifier.retrain(tokens: Triage.learningTokens(of: record.incident.opening.alert), from: nil, to: c)
@@ -132,9 +132,88 @@ actor IncidentDirectory {
         let a = IncidentActor(record: record, context: context, now: now)
         entries[id] = .live(a)
         byKey[key] = id
-        context.digest.adjust(units: record.digestUnits, from: 0, to: record.digest)
+        context.digest.set(id, units: record.digestUnits, from: 0, to: record.digest)
         context.index.update(record.incident.summary)
         return .created(a, record, lsn)
+    }
+
+    // MARK: - Replication
+
+    /// The actors that should apply events from another node, creating incidents whose `opened`
+    /// event is among them (logged here, in this turn, so two copies cannot race). Events of an
+    /// unknown incident without its opening come back as `missing`: ask the sender for the record.
+    func remoteTargets(_ events: [IncidentEvent]) throws(IncidentOpError)
+        -> (targets: [(IncidentActor, [IncidentEvent])], missing: [IncidentID], lsn: UInt64)
+    {
+        var order: [IncidentID] = []
+        var groups: [IncidentID: [IncidentEvent]] = [:]
+        for e in events {
+            if groups[e.incident] == nil { order.append(e.incident) }
+            groups[e.incident, default: []].append(e)
+        }
+        var targets: [(IncidentActor, [IncidentEvent])] = []
+        var missing: [IncidentID] = []
+        var lsn: UInt64 = 0
+        for id in order {
+            let list = groups[id]!
+            if entries[id] != nil {
+                targets.append((try actor(for: id), list))
+            } else if let opening = list.first(where: { if case .opened = $0.body { true } else { false } }) {
+                let (a, l) = try adopt(opening)
+                lsn = max(lsn, l)
+                targets.append((a, list))
+            } else {
+                missing.append(id)
+            }
+        }
+        return (targets, missing, lsn)
+    }
+
+    /// The actors that should merge records from another node, adopting unknown incidents.
+    func mergeTargets(_ records: [IncidentRecord]) throws(IncidentOpError) -> (targets: [(IncidentActor, IncidentRecord)], lsn: UInt64) {
+        var out: [(IncidentActor, IncidentRecord)] = []
+        var lsn: UInt64 = 0
+        for r in records {
+            let id = r.incident.id
+            if entries[id] != nil {
+                out.append((try actor(for: id), r))
+            } else {
+                let (a, l) = try adopt(r.openingEvent)
+                lsn = max(lsn, l)
+                out.append((a, r))
+            }
+        }
+        return (out, lsn)
+    }
+
+    /// Creates an incident another node opened: logs its opening and registers an actor.
+    private func adopt(_ opening: IncidentEvent) throws(IncidentOpError) -> (IncidentActor, UInt64) {
+        let lsn: UInt64
+        do { lsn = try context.sequencer.appendReplicated(opening) } catch { throw .log(error) }
+        let record = IncidentRecord(opening: opening)
+        let id = record.incident.id
+        let a = IncidentActor(record: record, context: context, now: context.sequencer.now)
+        entries[id] = .live(a)
+        let key = record.incident.dedupKey
+        if let current = byKey[key], let s = context.index.get(current), s.status.isOpen, s.createdAt <= record.incident.createdAt {
+            // keep routing to the older open incident for the key; the duplicate merge settles it
+        } else {
+            byKey[key] = id
+        }
+        noteCounter(id)
+        context.digest.set(id, units: record.digestUnits, from: 0, to: record.digest)
+        context.index.update(record.incident.summary)
+        return (a, lsn)
+    }
+
+    /// The current records of the given incidents (those held).
+    func records(_ ids: [IncidentID]) async -> [IncidentRecord] {
+        var out: [IncidentRecord] = []
+        for id in ids {
+            guard let a = try? actor(for: id) else { continue }
+            out.append(await a.current)
+        }
+        return out
     }
 
     /// Every entry (for snapshots).

@@ -21,6 +21,7 @@ public final class NodeRuntime: Sendable {
     let directory: IncidentDirectory
     let service: IncidentService
     let admin: AdminServer
+    let cluster: ClusterShell
     let snapshots: Snapshotter
     let startedAt: UInt64
     private let stopping = Mutex(false)
@@ -63,9 +64,11 @@ public final class NodeRuntime: Sendable {
             logger.warn("events without an opening event were ignored", metadata: ["count": "\(recovery.orphans.count)"])
         }
         let sequencer = EventSequencer(
-            node: configuration.nodeID, log: log, clock: clock, lastSeq: recovery.lastSeq, lastHLC: recovery.lastHLC)
+            node: configuration.nodeID, log: log, clock: clock, lastSeq: recovery.lastSeq, lastHLC: recovery.lastHLC,
+            feed: EventFeed())
+        let stateDigest = StateDigest()
         let context = IncidentActor.Context(
-            sequencer: sequencer, index: SummaryIndex(), classifier: ClassifierModel(), digest: StateDigest(),
+            sequencer: sequencer, index: SummaryIndex(), classifier: ClassifierModel(), digest: stateDigest,
             policy: configuration.policy)
         let directory = IncidentDirectory(context: context)
         await directory.load(recovery.records)
@@ -90,18 +93,31 @@ public final class NodeRuntime: Sendable {
             }
         }
         let operations = RuntimeOperations(startedAt: t0, snapshots: snapshots, logger: logger.child("aether.notify"))
+        let cluster: ClusterShell
+        do {
+            cluster = try ClusterShell(
+                configuration: configuration, directory: directory, log: log, digest: stateDigest, feed: sequencer.feed!,
+                logger: logger.child("aether.cluster"))
+        } catch {
+            await log.close()
+            throw error
+        }
         let admin: AdminServer
         do {
+            let quorum = configuration.effectiveWriteQuorum
             admin = try AdminServer(
-                address: configuration.admin, log: log, limits: configuration.adminLimits, logger: logger.child("aether.admin")
+                address: configuration.admin, log: log, limits: configuration.adminLimits, logger: logger.child("aether.admin"),
+                replicas: { lsn in await cluster.waitReplicas(lsn: lsn, need: quorum) }
             ) { bound in
                 let info = NodeInfo(
                     node: configuration.nodeID, region: configuration.region, admin: bound, http: configuration.http,
-                    gossip: configuration.gossip, writeQuorum: configuration.effectiveWriteQuorum)
+                    gossip: cluster.gossipAddress, writeQuorum: quorum)
                 return AdminDispatcher(
-                    service: service, node: info, tokens: tokens, limits: configuration.adminLimits, operations: operations)
+                    service: service, node: info, tokens: tokens, limits: configuration.adminLimits, operations: operations,
+                    cluster: cluster)
             }
         } catch {
+            cluster.stop()
             await log.close()
             throw error
         }
@@ -113,7 +129,8 @@ public final class NodeRuntime: Sendable {
             ])
         return NodeRuntime(
             configuration: configuration, logger: logger, log: log, fs: fs, sequencer: sequencer, directory: directory,
-            service: service, admin: admin, snapshots: snapshots, startedAt: t0, report: report, startupMillis: ms)
+            service: service, admin: admin, cluster: cluster, snapshots: snapshots, startedAt: t0, report: report,
+            startupMillis: ms)
     }
 
     /// The file naming the node a data directory belongs to.
@@ -138,9 +155,10 @@ public final class NodeRuntime: Sendable {
 
     private init(
         configuration: NodeConfiguration, logger: Logger, log: EventLog, fs: any LogFileSystem, sequencer: EventSequencer,
-        directory: IncidentDirectory, service: IncidentService, admin: AdminServer, snapshots: Snapshotter, startedAt: UInt64,
-        report: RecoveryReport, startupMillis: Int
+        directory: IncidentDirectory, service: IncidentService, admin: AdminServer, cluster: ClusterShell, snapshots: Snapshotter,
+        startedAt: UInt64, report: RecoveryReport, startupMillis: Int
     ) {
+        self.cluster = cluster
         self.configuration = configuration
         self.logger = logger
         self.log = log
@@ -159,10 +177,13 @@ public final class NodeRuntime: Sendable {
     /// The bound admin address (the real port when 0 was configured).
     public var adminAddress: SocketAddress { admin.address }
 
+    /// The bound gossip address.
+    public var gossipAddress: SocketAddress { cluster.gossipAddress }
+
     /// The line printed when the node is ready (SPEC §2).
     public var readyLine: String {
         let c = configuration
-        return "aetherd ready node=\(c.nodeID) region=\(c.region) admin=\(admin.address) http=\(c.http) gossip=\(c.gossip)"
+        return "aetherd ready node=\(c.nodeID) region=\(c.region) admin=\(admin.address) http=\(c.http) gossip=\(cluster.gossipAddress)"
     }
 
     /// Serves until `shutdown()`; then stops accepting, flushes, snapshots and closes the log.
@@ -170,8 +191,10 @@ public final class NodeRuntime: Sendable {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.admin.run() }
             group.addTask { await self.backgroundLoop() }
+            group.addTask { await self.cluster.run() }
             for await _ in stopSignal { break }
             admin.stop()
+            cluster.stop()
             group.cancelAll()
         }
         try? await log.flush()

@@ -19,9 +19,12 @@ public final class EventSequencer: Sendable {
     private let log: EventLog
     private let clock: any NodeClock
     private let state: Mutex<State>
+    /// Where locally created events go for replication (nil on a single node).
+    let feed: EventFeed?
 
     /// Creates a sequencer continuing after what recovery found.
-    init(node: NodeID, log: EventLog, clock: any NodeClock, lastSeq: UInt64, lastHLC: HLCTimestamp) {
+    init(node: NodeID, log: EventLog, clock: any NodeClock, lastSeq: UInt64, lastHLC: HLCTimestamp, feed: EventFeed?) {
+        self.feed = feed
         self.node = node
         self.log = log
         self.clock = clock
@@ -43,7 +46,22 @@ public final class EventSequencer: Sendable {
             }
             guard case .success(let lsn) = appended else { return appended.map { _ in (event, 0) } }
             s.seq += 1
+            feed?.publish(event, lsn: lsn)
             return .success((event, lsn))
+        }
+        return try outcome.get()
+    }
+
+    /// Logs an event another node created (replication): no new id, the clock observes its reading.
+    /// - Throws: `LogError` when the log has failed or is closed.
+    public func appendReplicated(_ event: IncidentEvent) throws(LogError) -> UInt64 {
+        let now = clock.now()
+        let outcome: Result<UInt64, LogError> = state.withLock { s in
+            s.clock.observe(event.hlc, now: now)
+            s.buffer.bytes.removeAll(keepingCapacity: true)
+            s.buffer.write(LogRecordKind.incidentEvent.rawValue)
+            event.encode(into: &s.buffer)
+            return s.buffer.bytes.withUnsafeBytes { b in Result { () throws(LogError) in try log.append(b) } }
         }
         return try outcome.get()
     }
@@ -55,4 +73,40 @@ public final class EventSequencer: Sendable {
 
     /// Wall-clock now, from the node's clock.
     public var now: Timestamp { clock.now() }
+}
+
+/// Locally created events waiting to be pushed to peers, in log order. Appended to inside the
+/// sequencer's critical section (so the order is the log's), drained by the replication shell.
+public final class EventFeed: Sendable {
+    private let queue = Mutex<(events: [(UInt64, IncidentEvent)], waiting: Bool)>(([], false))
+    private let signal: AsyncStream<Void>.Continuation
+    /// Wakes the replication shell when events arrive.
+    let wakeups: AsyncStream<Void>
+
+    /// An empty feed.
+    public init() {
+        (wakeups, signal) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    func publish(_ e: IncidentEvent, lsn: UInt64) {
+        let wake = queue.withLock { q in
+            q.events.append((lsn, e))
+            defer { q.waiting = false }
+            return q.waiting
+        }
+        if wake { signal.yield() }
+    }
+
+    /// Takes everything queued; the next publish wakes the shell.
+    func drain() -> [(UInt64, IncidentEvent)] {
+        queue.withLock { q in
+            let out = q.events
+            q.events.removeAll(keepingCapacity: true)
+            q.waiting = true
+            return out
+        }
+    }
+
+    /// Ends the wake-up stream.
+    func finish() { signal.finish() }
 }

@@ -11,26 +11,56 @@ enum LogRecordKind: UInt8 {
     case incidentEvent = 1
 }
 
-/// The node's digest for `log.digest`: the wrapping sum of every incident record's digest (see
-/// `IncidentRecord.digest`), and how many events and repeat counters they hold. Two nodes holding
-/// the same incidents have the same digest, whatever order the events arrived in. Kept current by
-/// the incident actors (each adds the change in its record's digest after every apply).
+/// The node's digest for `log.digest` and anti-entropy: every incident record's digest (see
+/// `IncidentRecord.digest`), summed per bucket (256 buckets by incident id) and overall, with how
+/// many events and repeat counters they hold. Two nodes holding the same incidents have the same
+/// digests, whatever order the events arrived in. Kept current by the incident actors (each reports
+/// the change in its record's digest after every apply).
 public final class StateDigest: Sendable {
-    private let state = Mutex<(units: Int64, value: UInt64)>((0, 0))
+    /// Number of anti-entropy buckets.
+    public static let bucketCount = 256
+
+    struct State {
+        var units: Int64 = 0
+        var value: UInt64 = 0
+        var buckets = [UInt64](repeating: 0, count: StateDigest.bucketCount)
+        var perIncident: [IncidentID: UInt64] = [:]
+    }
+
+    private let state = Mutex(State())
 
     /// An empty digest.
     public init() {}
 
-    /// Adds a record's contribution change.
-    func adjust(units: Int, from old: UInt64, to new: UInt64) {
+    /// The bucket of an incident.
+    public static func bucket(of id: IncidentID) -> Int {
+        Int(FNV1a.hash64(id.text.utf8) & UInt64(bucketCount - 1))
+    }
+
+    /// Records a record's new digest (and the change in its unit count).
+    func set(_ id: IncidentID, units: Int, from old: UInt64, to new: UInt64) {
+        let b = Self.bucket(of: id)
         state.withLock { s in
             s.units += Int64(units)
             s.value = s.value &- old &+ new
+            s.buckets[b] = s.buckets[b] &- old &+ new
+            s.perIncident[id] = new
         }
     }
 
     /// Events and counters held, and the digest.
     public var current: (events: Int64, value: UInt64) { state.withLock { ($0.units, $0.value) } }
+
+    /// The digest of each bucket.
+    public var buckets: [UInt64] { state.withLock { $0.buckets } }
+
+    /// The digest of every incident in the given buckets.
+    public func digests(inBuckets wanted: Set<Int>) -> [(IncidentID, UInt64)] {
+        state.withLock { s in s.perIncident.filter { wanted.contains(Self.bucket(of: $0.key)) }.map { ($0.key, $0.value) } }
+    }
+
+    /// One incident's digest, if held.
+    public func digest(of id: IncidentID) -> UInt64? { state.withLock { $0.perIncident[id] } }
 
     /// Hex form of a digest value.
     public static func hex(_ v: UInt64) -> String {

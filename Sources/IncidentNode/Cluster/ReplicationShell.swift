@@ -1,0 +1,428 @@
+import IncidentCluster
+import IncidentCore
+import IncidentStorage
+import PosixIO
+import Synchronization
+
+/// Settings of replication and anti-entropy.
+public struct ReplicationConfiguration: Sendable, Equatable {
+    /// How long a write waits for its quorum before answering with fewer replicas (SPEC §7.3).
+    public var quorumTimeout: Duration = .seconds(1)
+    /// Anti-entropy round interval per peer.
+    public var antiEntropyInterval: Duration = .seconds(1)
+    /// Unacknowledged pushes are sent again after this long.
+    public var resendAfter: Duration = .seconds(1)
+    /// Most events in one push.
+    public var batchEventsMax = 5000
+    /// Most events kept unacknowledged per peer; beyond it the oldest are dropped and anti-entropy
+    /// repairs the peer.
+    public var inflightEventsMax = 200_000
+    /// Most records per `records` message.
+    public var recordsPerMessage = 500
+
+    /// The defaults.
+    public init() {}
+}
+
+/// Replicates incident events between nodes (SPEC §7.2–7.4):
+///
+/// - **push**: every event this node creates is sent to every peer in batches; a peer applies the
+///   batch, makes it durable, and acknowledges it. Unacknowledged batches are re-sent. A write waits
+///   (`waitReplicas`) until `write_quorum` nodes hold it durably, or the quorum timeout passes.
+/// - **anti-entropy**: every round, each peer gets the digest of each of 256 incident buckets;
+///   differing buckets are narrowed to incidents, and those incidents' records are exchanged both
+///   ways and merged. At steady state a round costs 2 KiB per peer.
+///
+/// Received messages arrive on transport reader threads and are queued to one inbox task; acks
+/// are sent by one acker task after the log has synced, so the order of work is simple to reason
+/// about and a slow peer never blocks the transport.
+final class ReplicationShell: Sendable {
+    struct Inflight {
+        var batch: UInt64
+        var lsn: UInt64
+        var events: [IncidentEvent]
+        var acked: Bool
+        var sentAt: UInt64
+    }
+
+    struct Peer {
+        var acked: UInt64 = 0  // every event up to this local LSN is durable on the peer
+        var inflight: [Inflight] = []
+        var inflightEvents = 0
+    }
+
+    struct Waiter {
+        let lsn: UInt64
+        let need: Int
+        let deadline: UInt64
+        let continuation: CheckedContinuation<Int, Never>
+    }
+
+    struct State {
+        var peers: [NodeID: Peer] = [:]
+        var nextBatch: UInt64 = 1
+        var waiters: [Waiter] = []
+        var stats = Stats()
+    }
+
+    /// Counters for cluster.status.
+    struct Stats {
+        var pushedEvents: UInt64 = 0
+        var receivedEvents: UInt64 = 0
+        var recordsSent: UInt64 = 0
+        var recordsMerged: UInt64 = 0
+        var antiEntropyRounds: UInt64 = 0
+        var antiEntropyBytes: UInt64 = 0
+    }
+
+    enum Inbound: Sendable {
+        case message(ClusterMessage, from: NodeID?, connection: PeerConnection)
+    }
+
+    let node: NodeID
+    let transport: ClusterTransport
+    let directory: IncidentDirectory
+    let log: EventLog
+    let digest: StateDigest
+    let feed: EventFeed
+    let configuration: ReplicationConfiguration
+    let logger: Logger
+    /// The peers to replicate to, by node id (from membership: alive members).
+    let members: @Sendable () -> [NodeID]
+    private let state = Mutex(State())
+    private let inbox: AsyncStream<Inbound>
+    private let inboxContinuation: AsyncStream<Inbound>.Continuation
+    private let acks: AsyncStream<(NodeID, UInt64, UInt64, UInt64)>
+    private let acksContinuation: AsyncStream<(NodeID, UInt64, UInt64, UInt64)>.Continuation
+    /// Membership messages are handed here.
+    let onMembership: @Sendable ([UInt8], PeerConnection) -> Void
+
+    init(
+        node: NodeID, transport: ClusterTransport, directory: IncidentDirectory, log: EventLog, digest: StateDigest,
+        feed: EventFeed, configuration: ReplicationConfiguration, logger: Logger,
+        members: @escaping @Sendable () -> [NodeID], onMembership: @escaping @Sendable ([UInt8], PeerConnection) -> Void
+    ) {
+        self.node = node
+        self.transport = transport
+        self.directory = directory
+        self.log = log
+        self.digest = digest
+        self.feed = feed
+        self.configuration = configuration
+        self.logger = logger
+        self.members = members
+        self.onMembership = onMembership
+        (inbox, inboxContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(100_000))
+        (acks, acksContinuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
+    }
+
+    /// Called by the transport on a reader thread: membership goes straight on, the rest is queued.
+    func received(_ m: ClusterMessage, on c: PeerConnection) {
+        switch m {
+        case .hello:
+            return
+        case .membership(let bytes):
+            onMembership(bytes, c)
+        case .eventsAck(let batch, let lsn):
+            if let peer = c.peer?.node { acknowledged(peer: peer, batch: batch, lsn: lsn) }
+        default:
+            inboxContinuation.yield(.message(m, from: c.peer?.node, connection: c))
+        }
+    }
+
+    /// Runs the pusher, inbox, acker, anti-entropy and timeout loops until cancelled.
+    func run() async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.pushLoop() }
+            group.addTask { await self.inboxLoop() }
+            group.addTask { await self.ackLoop() }
+            group.addTask { await self.antiEntropyLoop() }
+            group.addTask { await self.timerLoop() }
+        }
+    }
+
+    /// Stops the loops' streams.
+    func stop() {
+        inboxContinuation.finish()
+        acksContinuation.finish()
+        feed.finish()
+        let waiters = state.withLock { s in
+            let w = s.waiters
+            s.waiters = []
+            return w
+        }
+        for w in waiters { w.continuation.resume(returning: 1) }
+    }
+
+    // MARK: - Quorum
+
+    /// Waits until `need` nodes (this one included) hold everything up to `lsn` durably, or the
+    /// quorum timeout passes; returns how many do.
+    func waitReplicas(lsn: UInt64, need: Int) async -> Int {
+        if need <= 1 { return 1 + replicasNow(lsn) }
+        let deadline = monotonicNanos() + UInt64(configuration.quorumTimeout.wholeMilliseconds) * 1_000_000
+        return await withCheckedContinuation { c in
+            let ready: Int? = state.withLock { s in
+                let n = 1 + s.peers.values.filter { $0.acked >= lsn }.count
+                if n >= need { return n }
+                s.waiters.append(Waiter(lsn: lsn, need: need, deadline: deadline, continuation: c))
+                return nil
+            }
+            if let ready { c.resume(returning: ready) }
+        }
+    }
+
+    private func replicasNow(_ lsn: UInt64) -> Int {
+        state.withLock { s in s.peers.values.filter { $0.acked >= lsn }.count }
+    }
+
+    private func acknowledged(peer: NodeID, batch: UInt64, lsn: UInt64) {
+        var ready: [(CheckedContinuation<Int, Never>, Int)] = []
+        state.withLock { s in
+            guard var p = s.peers[peer] else { return }
+            if let i = p.inflight.firstIndex(where: { $0.batch == batch }) { p.inflight[i].acked = true }
+            while let first = p.inflight.first, first.acked {
+                p.acked = max(p.acked, first.lsn)
+                p.inflightEvents -= first.events.count
+                p.inflight.removeFirst()
+            }
+            s.peers[peer] = p
+            s.waiters.removeAll { w in
+                let n = 1 + s.peers.values.filter { $0.acked >= w.lsn }.count
+                if n >= w.need {
+                    ready.append((w.continuation, n))
+                    return true
+                }
+                return false
+            }
+        }
+        for (c, n) in ready { c.resume(returning: n) }
+    }
+
+    private func timerLoop() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(10))
+            let now = monotonicNanos()
+            var expired: [(CheckedContinuation<Int, Never>, Int)] = []
+            var resend: [(NodeID, [Inflight])] = []
+            let resendNanos = UInt64(configuration.resendAfter.wholeMilliseconds) * 1_000_000
+            state.withLock { s in
+                s.waiters.removeAll { w in
+                    guard w.deadline <= now else { return false }
+                    expired.append((w.continuation, 1 + s.peers.values.filter { $0.acked >= w.lsn }.count))
+                    return true
+                }
+                for (id, var p) in s.peers {
+                    var due: [Inflight] = []
+                    for i in p.inflight.indices where !p.inflight[i].acked && now - p.inflight[i].sentAt > resendNanos {
+                        p.inflight[i].sentAt = now
+                        due.append(p.inflight[i])
+                    }
+                    if !due.isEmpty {
+                        s.peers[id] = p
+                        resend.append((id, due))
+                    }
+                }
+            }
+            for (c, n) in expired { c.resume(returning: n) }
+            for (peer, batches) in resend {
+                for b in batches { transport.send(.events(batch: b.batch, lsn: b.lsn, events: b.events), to: peer) }
+            }
+        }
+    }
+
+    // MARK: - Push
+
+    private func pushLoop() async {
+        for await _ in feed.wakeups {
+            while true {
+                let drained = feed.drain()
+                if drained.isEmpty { break }
+                var start = 0
+                while start < drained.count {
+                    let end = min(drained.count, start + configuration.batchEventsMax)
+                    push(Array(drained[start..<end]))
+                    start = end
+                }
+            }
+        }
+    }
+
+    private func push(_ items: [(UInt64, IncidentEvent)]) {
+        let lsn = items.last!.0
+        let events = items.map(\.1)
+        let targets = members().filter { $0 != node }
+        let now = monotonicNanos()
+        let batch: UInt64 = state.withLock { s in
+            let b = s.nextBatch
+            s.nextBatch += 1
+            s.stats.pushedEvents += UInt64(events.count)
+            for t in targets {
+                var p = s.peers[t] ?? Peer()
+                p.inflight.append(Inflight(batch: b, lsn: lsn, events: events, acked: false, sentAt: now))
+                p.inflightEvents += events.count
+                while p.inflightEvents > configuration.inflightEventsMax, let first = p.inflight.first {
+                    // The peer is far behind or gone: forget the oldest; anti-entropy repairs it.
+                    p.inflightEvents -= first.events.count
+                    p.inflight.removeFirst()
+                }
+                s.peers[t] = p
+            }
+            return b
+        }
+        for t in targets { transport.send(.events(batch: batch, lsn: lsn, events: events), to: t) }
+    }
+
+    // MARK: - Inbox
+
+    private func inboxLoop() async {
+        for await item in inbox {
+            guard case .message(let m, let from, let conn) = item else { continue }
+            switch m {
+            case .events(let batch, let lsn, let events):
+                let local = await applyRemote(events, from: from, connection: conn)
+                if let from { acksContinuation.yield((from, batch, lsn, local)) }
+            case .digestSummary(let theirs):
+                compareSummary(theirs, connection: conn)
+            case .bucketDigests(let buckets, let theirs):
+                await compareDigests(buckets: buckets, theirs: theirs, connection: conn)
+            case .records(let records):
+                await merge(records)
+            case .recordRequest(let ids):
+                await sendRecords(ids, connection: conn)
+            default:
+                break
+            }
+        }
+    }
+
+    private func applyRemote(_ events: [IncidentEvent], from: NodeID?, connection: PeerConnection) async -> UInt64 {
+        var lsn: UInt64 = 0
+        do {
+            let (targets, missing, l) = try await directory.remoteTargets(events)
+            lsn = l
+            for (a, list) in targets {
+                do { lsn = max(lsn, try await a.applyRemote(list)) } catch .moved {
+                    // passivated meanwhile: look it up again once
+                    if let again = try? await directory.actor(for: a.id) { lsn = max(lsn, (try? await again.applyRemote(list)) ?? 0) }
+                }
+            }
+            if !missing.isEmpty { connection.send(.recordRequest(missing)) }
+        } catch {
+            logger.warn("could not apply replicated events", metadata: ["error": "\(error)"])
+        }
+        state.withLock { $0.stats.receivedEvents += UInt64(events.count) }
+        return lsn
+    }
+
+    private func ackLoop() async {
+        for await (peer, batch, senderLSN, localLSN) in acks {
+            // Duplicates logged earlier may still be in flight to disk: wait for everything so far.
+            let wait = max(localLSN, log.nextLSN - 1)
+            if wait > 0 {
+                do { try await log.waitDurable(wait) } catch { continue }  // never ack what is not durable
+            }
+            transport.send(.eventsAck(batch: batch, lsn: senderLSN), to: peer)
+        }
+    }
+
+    // MARK: - Anti-entropy
+
+    private func antiEntropyLoop() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: configuration.antiEntropyInterval)
+            let summary = digest.buckets
+            for peer in members() where peer != node {
+                transport.send(.digestSummary(summary), to: peer)
+            }
+            state.withLock {
+                $0.stats.antiEntropyRounds += 1
+                $0.stats.antiEntropyBytes += UInt64(summary.count * 8 + 16)
+            }
+        }
+    }
+
+    private func compareSummary(_ theirs: [UInt64], connection: PeerConnection) {
+        let ours = digest.buckets
+        guard theirs.count == ours.count else { return }
+        let differing = ours.indices.filter { ours[$0] != theirs[$0] }
+        if differing.isEmpty {
+            // The peer holds everything we hold: whatever pushes it missed are covered.
+            if let peer = connection.peer?.node {
+                let lsn = log.durableLSN
+                state.withLock { s in
+                    if var p = s.peers[peer], p.acked < lsn {
+                        p.acked = lsn
+                        p.inflight.removeAll { $0.lsn <= lsn }
+                        p.inflightEvents = p.inflight.reduce(0) { $0 + $1.events.count }
+                        s.peers[peer] = p
+                    }
+                }
+            }
+            return
+        }
+        let list = digest.digests(inBuckets: Set(differing)).map { ClusterMessage.IncidentDigest(id: $0.0, digest: $0.1) }
+        connection.send(.bucketDigests(buckets: differing.map { UInt16($0) }, digests: list))
+        state.withLock { $0.stats.antiEntropyBytes += UInt64(list.count * 32 + differing.count * 2) }
+    }
+
+    private func compareDigests(buckets: [UInt16], theirs: [ClusterMessage.IncidentDigest], connection: PeerConnection) async {
+        var theirMap: [IncidentID: UInt64] = [:]
+        for d in theirs { theirMap[d.id] = d.digest }
+        let ours = digest.digests(inBuckets: Set(buckets.map(Int.init)))
+        var send: [IncidentID] = []
+        var want: [IncidentID] = []
+        for (id, d) in ours {
+            if let t = theirMap.removeValue(forKey: id) {
+                if t != d {
+                    send.append(id)
+                    want.append(id)
+                }
+            } else {
+                send.append(id)
+            }
+        }
+        want += theirMap.keys
+        if !want.isEmpty {
+            for chunk in stride(from: 0, to: want.count, by: 10_000) {
+                connection.send(.recordRequest(Array(want[chunk..<min(want.count, chunk + 10_000)])))
+            }
+        }
+        await sendRecords(send, connection: connection)
+    }
+
+    private func sendRecords(_ ids: [IncidentID], connection: PeerConnection) async {
+        var i = 0
+        while i < ids.count {
+            let chunk = Array(ids[i..<min(ids.count, i + configuration.recordsPerMessage)])
+            let records = await directory.records(chunk)
+            if !records.isEmpty { connection.send(.records(records)) }
+            state.withLock { $0.stats.recordsSent += UInt64(records.count) }
+            i += chunk.count
+        }
+    }
+
+    private func merge(_ records: [IncidentRecord]) async {
+        do {
+            let (targets, _) = try await directory.mergeTargets(records)
+            for (a, r) in targets {
+                do { _ = try await a.merge(r) } catch .moved {
+                    if let again = try? await directory.actor(for: a.id) { _ = try? await again.merge(r) }
+                }
+            }
+        } catch {
+            logger.warn("could not merge replicated records", metadata: ["error": "\(error)"])
+        }
+        state.withLock { $0.stats.recordsMerged += UInt64(records.count) }
+    }
+
+    // MARK: - Status
+
+    /// Per-peer replication lag (local LSN minus acknowledged LSN) and counters.
+    func status() -> (peers: [(NodeID, acked: UInt64, lag: UInt64, inflightEvents: Int)], stats: Stats) {
+        let local = log.nextLSN - 1
+        return state.withLock { s in
+            (s.peers.sorted { $0.key < $1.key }.map { ($0.key, $0.value.acked, local - min(local, $0.value.acked), $0.value.inflightEvents) }, s.stats)
+        }
+    }
+}
