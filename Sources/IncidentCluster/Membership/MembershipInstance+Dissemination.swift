@@ -61,6 +61,7 @@ extension MembershipInstance {
         guard refute else { return }
         myself.incarnation = update.incarnation + 1
         enqueue(myself.node, fresh: true)
+        gossipSoon = true
         if update.state != .alive { adjustHealth(1) }  // Lifeguard: being suspected hints at local trouble
     }
 
@@ -111,7 +112,8 @@ extension MembershipInstance {
     /// Pushes queued updates to `gossipFanout` random alive or suspect members every
     /// `gossipInterval`, while there are any.
     mutating func runGossip(now: Timestamp, into directives: inout [Directive]) {
-        guard let due = nextGossipAt, now >= due else { return }
+        guard let due = nextGossipAt, now >= due || gossipSoon else { return }
+        gossipSoon = false
         nextGossipAt = now + configuration.gossipInterval
         guard !broadcasts.isEmpty else { return }
         for target in randomMembers(configuration.gossipFanout, excluding: nil, aliveOnly: false) {

@@ -56,6 +56,7 @@ extension MembershipInstance {
         entries[i].member.state = .suspect
         entries[i].changedAt = now
         enqueue(p.target, fresh: true)
+        gossipSoon = true
         directives.append(.memberChanged(entries[i].member, previous: previous))
     }
 
@@ -118,6 +119,7 @@ extension MembershipInstance {
                 entries[i].member.state = .dead
                 entries[i].changedAt = now
                 enqueue(entries[i].member.node, fresh: true)
+                gossipSoon = true
                 directives.append(.memberChanged(entries[i].member, previous: .suspect))
             case .dead, .left:
                 if now >= entries[i].changedAt + configuration.deadRetention { forgotten.append(entries[i].member.node) }

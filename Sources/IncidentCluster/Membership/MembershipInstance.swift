@@ -96,6 +96,11 @@ public struct MembershipInstance: Sendable {
     var nextReconnectAt: Timestamp?
     var nextJoinAt: Timestamp?
     var nextSeedRetryAt: Timestamp?
+    /// Set when this node itself suspected, declared dead or refuted: gossip at the next tick
+    /// instead of waiting for `gossipInterval`.
+    var gossipSoon = false
+    /// The latest `now` received.
+    var lastNow: Timestamp?
     /// The instance's random generator.
     var random: MembershipRandom
 
@@ -137,7 +142,7 @@ public struct MembershipInstance: Sendable {
         guard myself.state != .left else { return nil }
         var candidates: [Timestamp?] = [nextProbeAt, nextReconnectAt, nextSeedRetryAt]
         if let probe { candidates += [probe.indirectSent ? nil : probe.timeoutAt, probe.deadline] }
-        if !broadcasts.isEmpty { candidates.append(nextGossipAt) }
+        if !broadcasts.isEmpty { candidates.append(gossipSoon ? lastNow : nextGossipAt) }
         if !hasJoined { candidates.append(nextJoinAt) }
         for p in indirectProbes { candidates += [p.nackSent ? nil : p.nackAt, p.expiresAt] }
         let suspicion = suspicionTimeout
@@ -319,6 +324,7 @@ public struct MembershipInstance: Sendable {
     /// Arms the periodic timers on the first call that carries `now`; the first probe is at a
     /// random phase so that nodes started together do not probe in lockstep.
     mutating func startTimers(now: Timestamp) {
+        lastNow = now
         guard nextProbeAt == nil else { return }
         let phase = Int64.random(in: 0..<max(1, configuration.probeInterval.wholeMilliseconds), using: &random)
         nextProbeAt = Timestamp(unixMillis: now.unixMillis + phase)

@@ -78,7 +78,7 @@ public final class EventSequencer: Sendable {
 /// Locally created events waiting to be pushed to peers, in log order. Appended to inside the
 /// sequencer's critical section (so the order is the log's), drained by the replication shell.
 public final class EventFeed: Sendable {
-    private let queue = Mutex<(events: [(UInt64, IncidentEvent)], waiting: Bool)>(([], false))
+    private let queue = Mutex<(events: [(UInt64, IncidentEvent)], waiting: Bool)>(([], true))
     private let signal: AsyncStream<Void>.Continuation
     /// Wakes the replication shell when events arrive.
     let wakeups: AsyncStream<Void>
