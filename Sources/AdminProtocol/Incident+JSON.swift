@@ -61,6 +61,8 @@ public enum IncidentJSON {
                 ])
             })
         o["kb_article"] = i.kbArticleTitle.map { .object(["title": .string($0)]) } ?? .null
+        o["merged_into"] = i.mergedInto.map { .string($0.text) } ?? .null
+        o["merged_from"] = .array(i.mergedFrom.keys.sorted().map { .string($0.text) })
         if timeline {
             o["timeline"] = .array(record.timeline.map { .object(render($0)) })
         }

@@ -57,6 +57,8 @@ struct MembershipSimulator {
     var outboundDelayMs: [Int: Int64] = [:]
     /// Extra delay on every message delivered to a node, in ms.
     var inboundDelayMs: [Int: Int64] = [:]
+    /// Extra delay each way on the link between two nodes, keyed by `linkKey`, in ms.
+    var slowLinksMs: [Int: Int64] = [:]
     /// Partition group of each node; messages between different groups are dropped.
     var group: [Int: Int] = [:]
     /// Every member change, in order.
@@ -151,6 +153,19 @@ struct MembershipSimulator {
         return true
     }
 
+    /// `converged()`, and every running node holds every running node at its own incarnation.
+    func agreed() -> Bool {
+        guard converged() else { return false }
+        let running = nodes.indices.filter { nodes[$0].running }
+        return running.allSatisfy { subject in
+            let own = nodes[subject].instance.myself.incarnation
+            return running.allSatisfy { nodes[$0].instance.member(Self.nodeID(subject))?.incarnation == own }
+        }
+    }
+
+    /// The key of the link between two nodes in `slowLinksMs` (order does not matter).
+    static func linkKey(_ a: Int, _ b: Int) -> Int { min(a, b) * 1000 + max(a, b) }
+
     /// The state node `observer` holds about node `subject`.
     func state(of subject: Int, at observer: Int) -> MemberState? {
         nodes[observer].instance.member(Self.nodeID(subject))?.state
@@ -174,7 +189,9 @@ struct MembershipSimulator {
         if group[i, default: 0] != group[j, default: 0] { return }
         if lossRate > 0, Double(random.next() >> 11) / Double(1 << 53) < lossRate { return }
         let jitter = Int64(random.next() % 3)
-        let delay = linkDelayMs(i, j) + jitter + outboundDelayMs[i, default: 0] + inboundDelayMs[j, default: 0]
+        let delay =
+            linkDelayMs(i, j) + jitter + outboundDelayMs[i, default: 0] + inboundDelayMs[j, default: 0]
+            + slowLinksMs[Self.linkKey(i, j), default: 0]
         sentCount += 1
         push(InFlight(deliverAt: now.unixMillis + max(1, delay), order: sentCount, from: i, to: j, bytes: message.encoded))
     }

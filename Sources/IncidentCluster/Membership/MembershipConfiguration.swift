@@ -11,10 +11,10 @@ import IncidentCore
 public struct MembershipConfiguration: Sendable, Equatable {
     /// One probe is started per interval (Lifeguard stretches it while the local node is unhealthy).
     /// A probe that has no ack by the end of its interval marks the target `suspect`.
-    public var probeInterval: Duration = .milliseconds(400)
+    public var probeInterval: Duration = .milliseconds(300)
     /// How long to wait for a direct ack before asking `indirectProbes` helpers to probe (and
     /// pinging the target once more). Must be shorter than `probeInterval`.
-    public var probeTimeout: Duration = .milliseconds(200)
+    public var probeTimeout: Duration = .milliseconds(150)
     /// How many helpers (k) are asked to probe a silent target (`pingRequest`).
     public var indirectProbes = 3
     /// How long a member stays `suspect` without refuting before it is declared `dead`; multiplied
@@ -58,9 +58,9 @@ public struct MembershipConfiguration: Sendable, Equatable {
     /// detection p99 ≤ 8 s (target R2).
     public static let wan: MembershipConfiguration = {
         var c = MembershipConfiguration()
-        c.probeInterval = .milliseconds(1000)
+        c.probeInterval = .milliseconds(800)
         c.probeTimeout = .milliseconds(400)
-        c.suspicionTimeout = .milliseconds(3000)
+        c.suspicionTimeout = .milliseconds(2500)
         c.gossipInterval = .milliseconds(200)
         c.deadRetention = .seconds(120)
         c.reconnectInterval = .seconds(2)

@@ -176,6 +176,13 @@ extension IncidentEventBody {
             w.write(UInt8(26))
             w.writeString(title)
             w.writeString(markdown)
+        case .mergedInto(let winner):
+            w.write(UInt8(27))
+            w.writeString(winner.text)
+        case .mergedFrom(let loser, let alerts):
+            w.write(UInt8(28))
+            w.writeString(loser.text)
+            w.writeVarint(UInt64(alerts))
         }
     }
 
@@ -216,6 +223,8 @@ extension IncidentEventBody {
             self = .actionItemAdded(
                 ActionItem(description: try r.readString(), owner: try r.readString(), dueAt: try r.readTimestamp()))
         case 26: self = .kbArticlePublished(title: try r.readString(), markdown: try r.readString())
+        case 27: self = .mergedInto(winner: IncidentID(try r.readString()))
+        case 28: self = .mergedFrom(loser: IncidentID(try r.readString()), alerts: try r.readCount(max: Int(Int32.max), "merged alerts"))
         default:
             throw BinaryDecodingError(offset: at, message: "unknown event body tag \(tag)")
         }

@@ -97,6 +97,11 @@ public enum IncidentEventBody: Sendable, Equatable {
     case actionItemAdded(ActionItem)
     /// A knowledge-base article was published.
     case kbArticlePublished(title: String, markdown: String)
+    /// This incident duplicated `winner` (two nodes opened one each for the same dedup key while
+    /// they could not agree on an owner) and was folded into it: it closes.
+    case mergedInto(winner: IncidentID)
+    /// The duplicate `loser` and its `alerts` triggers were folded into this incident.
+    case mergedFrom(loser: IncidentID, alerts: Int)
 }
 
 /// The facts an incident opens with: the first alert and its triage.

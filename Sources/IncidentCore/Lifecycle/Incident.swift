@@ -64,6 +64,10 @@ public struct Incident: Sendable, Equatable {
     public internal(set) var confirmedCategory: Category?
     /// Whether an operator corrected the category.
     public internal(set) var categoryCorrected = false
+    /// The incident this one was merged into (a duplicate from a membership change).
+    public internal(set) var mergedInto: IncidentID?
+    /// Duplicates merged into this one, with their alert counts.
+    public internal(set) var mergedFrom: [IncidentID: Int] = [:]
 
     /// The state right after the `opened` event.
     public init(id: IncidentID, opening: IncidentOpening, origin: NodeID, at: Timestamp) {
@@ -89,7 +93,8 @@ public struct Incident: Sendable, Equatable {
             && lhs.reviewScheduledAt == rhs.reviewScheduledAt && lhs.reviewCompletedAt == rhs.reviewCompletedAt
             && lhs.rootCause == rhs.rootCause && lhs.actionItems == rhs.actionItems
             && lhs.kbArticleTitle == rhs.kbArticleTitle && lhs.confirmedCategory == rhs.confirmedCategory
-            && lhs.categoryCorrected == rhs.categoryCorrected
+            && lhs.categoryCorrected == rhs.categoryCorrected && lhs.mergedInto == rhs.mergedInto
+            && lhs.mergedFrom == rhs.mergedFrom
             && lhs.opening == rhs.opening && lhs.createdAt == rhs.createdAt
     }
 
@@ -171,6 +176,17 @@ public struct Incident: Sendable, Equatable {
             actionItems.append(item)
         case .kbArticlePublished(let title, _):
             kbArticleTitle = title
+        case .mergedInto(let winner):
+            guard mergedInto == nil else { break }  // merged once; a racing second merge changes nothing
+            mergedInto = winner
+            if status != .closed {
+                status = .closed
+                closedAt = at
+            }
+        case .mergedFrom(let loser, let alerts):
+            guard mergedFrom[loser] == nil else { break }
+            mergedFrom[loser] = alerts
+            alertCount += alerts
         }
     }
 

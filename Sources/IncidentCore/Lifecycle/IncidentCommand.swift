@@ -40,6 +40,10 @@ public enum IncidentCommand: Sendable, Equatable {
     case sourceAcknowledge
     /// The source resolved the alert; `autoResolve` from the service catalog.
     case sourceResolve(autoResolve: Bool)
+    /// This incident is a duplicate of `winner`: close it as merged.
+    case mergeInto(IncidentID)
+    /// Fold the duplicate `loser` (with its alert count) into this incident.
+    case absorb(IncidentID, alerts: Int)
 }
 
 /// The outcome of delivering one notification.

@@ -94,6 +94,10 @@ extension IncidentRecord {
             out += items.map { .actionItemAdded($0) }
             if let article { out.append(.kbArticlePublished(title: article.title, markdown: article.markdown)) }
             return out
+        case .mergeInto(let winner):
+            return i.mergedInto == nil && winner != i.id ? [.mergedInto(winner: winner)] : []
+        case .absorb(let loser, let alerts):
+            return i.mergedFrom[loser] == nil && loser != i.id ? [.mergedFrom(loser: loser, alerts: max(0, alerts))] : []
         case .sourceAcknowledge:
             return Lifecycle.allows(from: i.status, to: .acknowledged) ? [.sourceAcknowledged] : []
         case .sourceResolve(let autoResolve):

@@ -127,6 +127,10 @@ extension IncidentRecord {
                 [("description", .text(item.description)), ("owner", .text(item.owner)), ("due", .text(item.dueAt.rfc3339))])
         case .kbArticlePublished(let title, _):
             add("kb_article_published", [("title", .text(title))])
+        case .mergedInto(let winner):
+            add("merged", [("into", .text(winner.text))])
+        case .mergedFrom(let loser, let alerts):
+            add("merged", [("from", .text(loser.text)), ("alerts", .number(alerts))])
         }
     }
 }

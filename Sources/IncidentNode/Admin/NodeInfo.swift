@@ -26,7 +26,7 @@ struct NodeInfo: Sendable {
         var members: [JSONValue] = [
             .object([
                 "node_id": .string(node.name), "region": .string(region), "gossip": .string(cluster.gossipAddress.description),
-                "state": .string("alive"), "incarnation": .int(0), "self": .bool(true),
+                "state": .string("alive"), "incarnation": .int(Int64(cluster.membership.myself.incarnation)), "self": .bool(true),
             ])
         ]
         let (peers, stats) = cluster.replication.status()

@@ -18,13 +18,13 @@ final class ClusterShell: Sendable {
     let replication: ReplicationShell
     let faults: FaultTable
     let logger: Logger
-    private let known = NodeSet()
+    let membership: MembershipShell
 
     /// Binds the gossip address.
     /// - Throws: `SystemError` when it cannot be bound, `ConfigurationError` for a bad key file.
     init(
         configuration: NodeConfiguration, directory: IncidentDirectory, log: EventLog, digest: StateDigest, feed: EventFeed,
-        logger: Logger
+        clock: any NodeClock, logger: Logger
     ) throws {
         self.node = configuration.nodeID
         self.configuration = configuration
@@ -36,13 +36,16 @@ final class ClusterShell: Sendable {
         transport = try ClusterTransport(configuration: tc, faults: faults, nonceSeed: Self.randomSeed()) { m, c in
             box.shell?.received(m, on: c)
         }
-        let knownNodes = known
-        let t = transport
+        let membership = MembershipShell(
+            node: configuration.nodeID, region: configuration.region, address: transport.advertisedAddress,
+            configuration: configuration.membership, seeds: configuration.peers.map(\.description), transport: transport,
+            clock: clock, logger: logger)
+        self.membership = membership
         replication = ReplicationShell(
             node: configuration.nodeID, transport: transport, directory: directory, log: log, digest: digest, feed: feed,
             configuration: configuration.replication, logger: logger,
-            members: { knownNodes.withLock { Set($0) }.union(t.connectedNodes).sorted() },
-            onMembership: { _, _ in })
+            members: { membership.activeMembers },
+            onMembership: { bytes, c in membership.received(bytes, from: c) })
         box.shell = replication
     }
 
@@ -80,30 +83,16 @@ final class ClusterShell: Sendable {
         transport.start()
         await withDiscardingTaskGroup { group in
             group.addTask { await self.replication.run() }
-            group.addTask { await self.bootstrap() }
+            group.addTask { await self.membership.run() }
         }
     }
 
-    /// Closes every connection and ends the loops.
-    func stop() {
+    /// Leaves the cluster gracefully, then closes every connection and ends the loops.
+    func stop() async {
+        membership.leave()
+        try? await Task.sleep(for: .milliseconds(100))  // let the leave announcements go out
         replication.stop()
         transport.stop()
-    }
-
-    /// Dials seed peers until connected (each answer's hello teaches the transport who they are).
-    private func bootstrap() async {
-        while !Task.isCancelled {
-            let connected = transport.connectedNodes
-            known.withLock { $0.formUnion(connected) }
-            for peer in configuration.peers where transport.connectedNodes.isEmpty || !isConnected(peer.description) {
-                transport.send(.digestSummary([]), toAddress: peer.description)
-            }
-            try? await Task.sleep(for: .milliseconds(500))
-        }
-    }
-
-    private func isConnected(_ address: String) -> Bool {
-        transport.connectedNodes.contains { n in transport.address(of: n) == address }
     }
 
     /// Waits until `need` nodes hold everything up to `lsn`; returns how many do.
@@ -113,18 +102,8 @@ final class ClusterShell: Sendable {
 
     /// Members as `cluster.status` shows them.
     func members() -> [(node: NodeID, address: String, region: String, state: String, incarnation: UInt64)] {
-        let connected = Set(transport.connectedNodes)
-        let all = known.withLock { $0 }.union(connected)
-        return all.sorted().map { n in
-            (n, transport.address(of: n) ?? "?", transport.region(of: n) ?? "?", connected.contains(n) ? "alive" : "unreachable", 0)
-        }
+        membership.members.map { ($0.node, $0.address, $0.region, "\($0.state)", $0.incarnation) }
     }
-}
-
-/// A set of node ids shared between tasks.
-final class NodeSet: Sendable {
-    private let set = Mutex<Set<NodeID>>([])
-    func withLock<R>(_ body: (inout Set<NodeID>) -> R) -> R { set.withLock { body(&$0) } }
 }
 
 /// Lets the transport's handler reach the replication shell created after it.

@@ -1,4 +1,5 @@
 import AetherJSON
+import IncidentCluster
 import IncidentCore
 import PosixIO
 
@@ -149,13 +150,19 @@ extension NodeConfiguration {
                 wal.segmentBytesMax = Int(try seconds(value, origin))
             case "admin_line_bytes_max":
                 adminLimits.lineBytesMax = Int(try seconds(value, origin))
+            case "membership_profile":
+                switch value.stringValue {
+                case "lan": membership = .lan
+                case "wan": membership = .wan
+                default: throw ConfigurationError("\(origin) is \(value); expected \"lan\" or \"wan\"")
+                }
             case "snapshot_every_records":
                 snapshotEveryRecords = Int(try seconds(value, origin))
             default:
                 throw ConfigurationError(
                     "\(origin): unknown setting; expected one of \(Self.flags.map { $0.replacing("-", with: "_") }.joined(separator: ", ")), "
                         + "reopen_window_s, review_delay_s, war_room_link_template, targets, services, wal_segment_bytes_max, "
-                        + "admin_line_bytes_max, snapshot_every_records")
+                        + "admin_line_bytes_max, snapshot_every_records, membership_profile")
             }
         }
     }

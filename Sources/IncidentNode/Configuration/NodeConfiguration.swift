@@ -1,3 +1,4 @@
+import IncidentCluster
 import IncidentCore
 import IncidentStorage
 import PosixIO
@@ -43,6 +44,8 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var faultInjection = false
     /// Replication and anti-entropy settings.
     public var replication = ReplicationConfiguration()
+    /// Membership timing (SWIM): LAN by default; `membership_profile: "wan"` for peers in other regions.
+    public var membership = MembershipConfiguration.lan
 
     /// The defaults of SPEC §2.
     public init() {}

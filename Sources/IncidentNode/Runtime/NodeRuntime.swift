@@ -97,7 +97,7 @@ public final class NodeRuntime: Sendable {
         do {
             cluster = try ClusterShell(
                 configuration: configuration, directory: directory, log: log, digest: stateDigest, feed: sequencer.feed!,
-                logger: logger.child("aether.cluster"))
+                clock: clock, logger: logger.child("aether.cluster"))
         } catch {
             await log.close()
             throw error
@@ -117,7 +117,7 @@ public final class NodeRuntime: Sendable {
                     cluster: cluster)
             }
         } catch {
-            cluster.stop()
+            await cluster.stop()
             await log.close()
             throw error
         }
@@ -194,7 +194,7 @@ public final class NodeRuntime: Sendable {
             group.addTask { await self.cluster.run() }
             for await _ in stopSignal { break }
             admin.stop()
-            cluster.stop()
+            await cluster.stop()
             group.cancelAll()
         }
         try? await log.flush()
