@@ -38,6 +38,7 @@ struct EventCodingTests {
             .reviewCompleted(rootCause: "pool too small", summary: "resized"),
             .actionItemAdded(ActionItem(description: "alert on pool", owner: "bob", dueAt: .minutes(20_000))),
             .kbArticlePublished(title: "Pool exhaustion", markdown: "# Pool\n\n" + String(repeating: "Ünïcode text. ", count: 30)),
+            .mergedInto(winner: IncidentID("INC-2026-0001-AAA")), .mergedFrom(loser: IncidentID("INC-2026-0002-BBB"), alerts: 41),
         ]
         b += IncidentStatus.allCases.map { .statusChanged($0, note: "n") }
         b += IncidentRole.allCases.map { .roleAssigned($0, person: "carol") }
@@ -77,6 +78,8 @@ struct EventCodingTests {
         case .reviewCompleted: "reviewCompleted"
         case .actionItemAdded: "actionItemAdded"
         case .kbArticlePublished: "kbArticlePublished"
+        case .mergedInto: "mergedInto"
+        case .mergedFrom: "mergedFrom"
         }
     }
 
