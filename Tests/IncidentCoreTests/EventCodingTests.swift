@@ -113,7 +113,7 @@ struct EventCodingTests {
 
     @Test("the samples cover every body case")
     func samplesCoverEveryCase() {
-        #expect(Set(Self.bodies.map(Self.caseName)).count == 26)
+        #expect(Set(Self.bodies.map(Self.caseName)).count == 28)
     }
 
     @Test("every event round trips", arguments: events)
@@ -189,7 +189,7 @@ struct EventCodingTests {
         #expect(e?.message.contains("unexpected bytes") == true)
     }
 
-    @Test("unknown body tags are errors at the tag", arguments: [0, 27, 99, 255] as [UInt8])
+    @Test("unknown body tags are errors at the tag", arguments: [0, 29, 99, 255] as [UInt8])
     func unknownTag(tag: UInt8) {
         var bytes = Self.event(.acknowledged).encoded
         bytes[Self.tagOffset] = tag

@@ -24,8 +24,8 @@ public enum ClusterMessage: Sendable {
     case recordRequest([IncidentID])
     /// Alerts forwarded to the owner of their dedup keys.
     case forward(request: UInt64, alerts: [Alert])
-    /// The owner's answer: one result per forwarded alert.
-    case forwardResult(request: UInt64, results: [ForwardedResult])
+    /// The owner's answer: one result per forwarded alert, and on how many nodes they are durable.
+    case forwardResult(request: UInt64, replicas: Int, results: [ForwardedResult])
 
     /// Limits on list lengths inside one message.
     public static let eventsMax = 100_000
@@ -150,9 +150,10 @@ extension ClusterMessage {
             w.writeVarint(request)
             w.writeVarint(UInt64(alerts.count))
             for a in alerts { a.encode(into: &w) }
-        case .forwardResult(let request, let results):
+        case .forwardResult(let request, let replicas, let results):
             w.write(UInt8(10))
             w.writeVarint(request)
+            w.writeVarint(UInt64(max(0, replicas)))
             w.writeVarint(UInt64(results.count))
             for r in results {
                 w.writeBool(r.incident != nil)
@@ -218,13 +219,14 @@ extension ClusterMessage {
             self = .forward(request: request, alerts: alerts)
         case 10:
             let request = try r.readVarint()
+            let replicas = try r.readCount(max: 64, "replicas")
             let n = try r.readCount(max: min(10_000, r.remaining), "result count")
             var results: [ForwardedResult] = []
             for _ in 0..<n {
                 let id: IncidentID? = try r.readBool() ? IncidentID(try r.readString()) : nil
                 results.append(ForwardedResult(incident: id, created: try r.readBool()))
             }
-            self = .forwardResult(request: request, results: results)
+            self = .forwardResult(request: request, replicas: replicas, results: results)
         default:
             throw BinaryDecodingError(offset: 0, message: "unknown cluster message type \(type)")
         }

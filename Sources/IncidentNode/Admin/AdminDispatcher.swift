@@ -94,12 +94,12 @@ final class AdminDispatcher: Sendable {
             f.open = try args.optionalBool("open")
             let limit = try args.optionalInt("limit", range: 1...limits.listLimitMax) ?? 100
             let (list, more) = service.index.list(f, limit: limit)
-            return (.success(["incidents": .array(list.map { .object(IncidentJSON.render($0, owner: $0.origin)) }), "more": .bool(more)]), 0)
+            return (.success(["incidents": .array(list.map { .object(IncidentJSON.render($0, owner: owner($0.dedupKey))) }), "more": .bool(more)]), 0)
         case .incidentGet:
             try args.only(["id"])
             let id = try args.incidentID()
             let record = try await run { () throws(IncidentOpError) in try await service.record(id) }
-            return (.success(.object(IncidentJSON.render(record, owner: record.incident.origin, timeline: true))), 0)
+            return (.success(.object(IncidentJSON.render(record, owner: owner(record.incident.dedupKey), timeline: true))), 0)
         case .incidentAck:
             try args.only(["id", "actor"])
             return try await command(args, .acknowledge, who())
@@ -255,7 +255,7 @@ final class AdminDispatcher: Sendable {
     private func command(_ args: ArgReader, _ c: IncidentCommand, _ actor: String) async throws(AdminError) -> (Result<JSONValue, AdminError>, UInt64) {
         let id = try args.incidentID()
         let (record, lsn) = try await run { () throws(IncidentOpError) in try await service.command(id, c, actor: actor) }
-        var o = IncidentJSON.render(record, owner: record.incident.origin, timeline: false)
+        var o = IncidentJSON.render(record, owner: owner(record.incident.dedupKey), timeline: false)
         o["replicas"] = .int(1)
         return (.success(.object(o)), lsn)
     }
@@ -272,8 +272,11 @@ final class AdminDispatcher: Sendable {
         }
     }
 
+    /// The node that owns a dedup key now (rendezvous over alive members).
+    private func owner(_ key: String) -> NodeID { cluster.owner(of: key) ?? node.node }
+
     private func render(_ r: IncidentService.IngestResult) -> JSONObject {
-        ["incident_id": r.incidentID.map { .string($0.text) } ?? .null, "created": .bool(r.created), "dedup_key": .string(r.dedupKey), "replicas": .int(1)]
+        ["incident_id": r.incidentID.map { .string($0.text) } ?? .null, "created": .bool(r.created), "dedup_key": .string(r.dedupKey), "replicas": .int(Int64(r.forwardedReplicas ?? 1))]
     }
 
     private func render(_ r: ProcessAnalysis.Report, id: IncidentID) -> JSONObject {

@@ -173,11 +173,13 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
 
     /// Sets every `replicas` field of a write's result (top level, and in `results` of a batch).
     static func settingReplicas(_ v: JSONValue, _ n: Int) -> JSONValue {
+        // Only the local placeholder (1) is replaced: alerts forwarded to their owner already
+        // carry the owner's count.
         guard case .object(var o) = v else { return v }
-        if o["replicas"] != nil { o["replicas"] = .int(Int64(n)) }
+        if o["replicas"] == .int(1) { o["replicas"] = .int(Int64(n)) }
         if case .array(let list)? = o["results"] {
             o["results"] = .array(list.map { item in
-                guard case .object(var r) = item, r["replicas"] != nil else { return item }
+                guard case .object(var r) = item, r["replicas"] == .int(1) else { return item }
                 r["replicas"] = .int(Int64(n))
                 return .object(r)
             })

@@ -23,8 +23,8 @@ final class ClusterShell: Sendable {
     /// Binds the gossip address.
     /// - Throws: `SystemError` when it cannot be bound, `ConfigurationError` for a bad key file.
     init(
-        configuration: NodeConfiguration, directory: IncidentDirectory, log: EventLog, digest: StateDigest, feed: EventFeed,
-        clock: any NodeClock, logger: Logger
+        configuration: NodeConfiguration, directory: IncidentDirectory, service: IncidentService, log: EventLog,
+        digest: StateDigest, feed: EventFeed, clock: any NodeClock, logger: Logger
     ) throws {
         self.node = configuration.nodeID
         self.configuration = configuration
@@ -34,7 +34,7 @@ final class ClusterShell: Sendable {
         if let path = configuration.clusterKeyFile { tc.key = try Self.readKey(path) }
         let box = ReplicationBox()
         transport = try ClusterTransport(configuration: tc, faults: faults, nonceSeed: Self.randomSeed()) { m, c in
-            box.shell?.received(m, on: c)
+            box.cluster?.received(m, on: c)
         }
         let membership = MembershipShell(
             node: configuration.nodeID, region: configuration.region, address: transport.advertisedAddress,
@@ -46,7 +46,92 @@ final class ClusterShell: Sendable {
             configuration: configuration.replication, logger: logger,
             members: { membership.activeMembers },
             onMembership: { bytes, c in membership.received(bytes, from: c) })
-        box.shell = replication
+        self.service = service
+        self.log = log
+        (forwards, forwardsContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(10_000))
+        box.cluster = self
+        service.router.set(self)
+    }
+
+    let service: IncidentService
+    let log: EventLog
+    private let pending = Mutex<(next: UInt64, waiting: [UInt64: CheckedContinuation<(Int, [IncidentService.ForwardedAnswer])?, Never>])>((1, [:]))
+    private let forwards: AsyncStream<(UInt64, [Alert], PeerConnection)>
+    private let forwardsContinuation: AsyncStream<(UInt64, [Alert], PeerConnection)>.Continuation
+
+    /// Transport handler (reader thread): forwarding here, everything else to replication.
+    func received(_ m: ClusterMessage, on c: PeerConnection) {
+        switch m {
+        case .forward(let request, let alerts):
+            forwardsContinuation.yield((request, alerts, c))
+        case .forwardResult(let request, let replicas, let results):
+            let waiter = pending.withLock { $0.waiting.removeValue(forKey: request) }
+            waiter?.resume(returning: (replicas, results.map { IncidentService.ForwardedAnswer(incident: $0.incident, created: $0.created) }))
+        default:
+            replication.received(m, on: c)
+        }
+    }
+
+    // MARK: - Ownership and forwarding
+
+    /// Alive members and this node, for ownership.
+    var owners: [NodeID] { membership.activeMembers + [node] }
+
+    /// Takes forwarded alerts as their owner: ingests them here, waits for durability and quorum,
+    /// answers. Up to 64 requests at once.
+    private func forwardLoop() async {
+        await withTaskGroup(of: Void.self) { group in
+            var running = 0
+            for await (request, alerts, connection) in forwards {
+                if running >= 64 {
+                    await group.next()
+                    running -= 1
+                }
+                running += 1
+                group.addTask { await self.handleForward(request, alerts, connection) }
+            }
+        }
+    }
+
+    private func handleForward(_ request: UInt64, _ alerts: [Alert], _ connection: PeerConnection) async {
+        var valid: [Alert] = []
+        for a in alerts where (try? a.validate()) != nil { valid.append(a) }
+        guard valid.count == alerts.count else {
+            connection.send(.forwardResult(request: request, replicas: 0, results: []))
+            return
+        }
+        do {
+            let (results, lsn) = try await service.ingest(alerts, actor: "", forward: false)
+            var replicas = 1
+            if lsn > 0 {
+                try await log.waitDurable(lsn)
+                replicas = await replication.waitReplicas(lsn: lsn, need: configuration.effectiveWriteQuorum)
+            }
+            connection.send(
+                .forwardResult(
+                    request: request, replicas: replicas,
+                    results: results.map { ClusterMessage.ForwardedResult(incident: $0.incidentID, created: $0.created) }))
+        } catch {
+            connection.send(.forwardResult(request: request, replicas: 0, results: []))
+        }
+    }
+
+    /// Merges duplicate open incidents of the keys this node owns: the oldest survives.
+    private func mergeLoop() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(500))
+            let members = owners
+            for key in service.index.conflicts where Rendezvous.owner(of: key, among: members) == node {
+                let open = service.index.openIncidents(forKey: key)
+                guard let winner = open.first, open.count > 1 else { continue }
+                for loser in open.dropFirst() {
+                    let actor = "node:\(node)"
+                    _ = try? await service.command(loser.id, .mergeInto(winner.id), actor: actor)
+                    _ = try? await service.command(winner.id, .absorb(loser.id, alerts: loser.alertCount), actor: actor)
+                    logger.info("merged duplicate incident", metadata: ["loser": loser.id.text, "winner": winner.id.text])
+                }
+            }
+        }
     }
 
     /// Reads a cluster key: at least 16 bytes (whitespace around it is ignored).
@@ -84,6 +169,8 @@ final class ClusterShell: Sendable {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.replication.run() }
             group.addTask { await self.membership.run() }
+            group.addTask { await self.forwardLoop() }
+            group.addTask { await self.mergeLoop() }
         }
     }
 
@@ -92,6 +179,12 @@ final class ClusterShell: Sendable {
         membership.leave()
         try? await Task.sleep(for: .milliseconds(100))  // let the leave announcements go out
         replication.stop()
+        forwardsContinuation.finish()
+        let waiting = pending.withLock { p in
+            defer { p.waiting = [:] }
+            return Array(p.waiting.values)
+        }
+        for w in waiting { w.resume(returning: nil) }
         transport.stop()
     }
 
@@ -106,8 +199,38 @@ final class ClusterShell: Sendable {
     }
 }
 
-/// Lets the transport's handler reach the replication shell created after it.
+/// Lets the transport's handler reach the cluster shell created after it.
 private final class ReplicationBox: @unchecked Sendable {
-    // @unchecked: `shell` is set once, before the transport starts delivering messages.
-    var shell: ReplicationShell?
+    // @unchecked: `cluster` is set once, before the transport starts delivering messages.
+    weak var cluster: ClusterShell?
+}
+
+extension ClusterShell: AlertRouter {
+    func owner(of key: String) -> NodeID? {
+        Rendezvous.owner(of: key, among: owners)
+    }
+
+    func forward(_ alerts: [Alert], to owner: NodeID) async -> (replicas: Int, results: [IncidentService.ForwardedAnswer])? {
+        let request = pending.withLock { p in
+            defer { p.next += 1 }
+            return p.next
+        }
+        let timeout = configuration.replication.quorumTimeout + .milliseconds(500)
+        let answer: (Int, [IncidentService.ForwardedAnswer])? = await withCheckedContinuation { c in
+            pending.withLock { $0.waiting[request] = c }
+            guard transport.send(.forward(request: request, alerts: alerts), to: owner) else {
+                let w = pending.withLock { $0.waiting.removeValue(forKey: request) }
+                w?.resume(returning: nil)
+                return
+            }
+            // Who cancels: nobody; it ends after `timeout`, resuming the caller if no answer came.
+            Task {
+                try? await Task.sleep(for: timeout)
+                let w = self.pending.withLock { $0.waiting.removeValue(forKey: request) }
+                w?.resume(returning: nil)
+            }
+        }
+        guard let answer, answer.0 > 0 else { return nil }
+        return answer
+    }
 }

@@ -96,6 +96,13 @@ actor IncidentDirectory {
         if let current = byKey[key], current != replacing, case .live(let a) = entries[current] {
             return .existing(a)
         }
+        // Another open incident for the key (one replicated from a peer, or a merge winner).
+        if let open = context.index.openIncidents(forKey: key).first(where: { $0.id != replacing }),
+            let a = try? self.actor(for: open.id)
+        {
+            byKey[key] = open.id
+            return .existing(a)
+        }
         let now = context.sequencer.now
         let year = now.year
         let counter = (counters[year] ?? 0) + 1
@@ -195,8 +202,10 @@ actor IncidentDirectory {
         let a = IncidentActor(record: record, context: context, now: context.sequencer.now)
         entries[id] = .live(a)
         let key = record.incident.dedupKey
-        if let current = byKey[key], let s = context.index.get(current), s.status.isOpen, s.createdAt <= record.incident.createdAt {
-            // keep routing to the older open incident for the key; the duplicate merge settles it
+        if let current = byKey[key], let s = context.index.get(current), s.status.isOpen,
+            (s.createdAt, s.id) < (record.incident.createdAt, id)
+        {
+            // keep routing to the older open incident for the key: it survives the duplicate merge
         } else {
             byKey[key] = id
         }

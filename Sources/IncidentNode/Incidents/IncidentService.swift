@@ -51,22 +51,50 @@ public final class IncidentService: Sendable {
         public var created: Bool
         /// The dedup key used.
         public var dedupKey: String
+        /// Nodes holding it durably, when another node (the key's owner) took it; nil when local.
+        public var forwardedReplicas: Int?
     }
+
+    /// Sends alerts to their dedup key's owner (set by the cluster shell; nil on a lone node).
+    let router = RouterBox()
 
     /// Ingests validated alerts. Triggers for one key in one call are coalesced into one event.
     /// Returns one result per alert, in order, and the LSN that makes them all durable.
-    func ingest(_ alerts: [Alert], actor: String) async throws(IncidentOpError) -> ([IngestResult], UInt64) {
+    func ingest(_ alerts: [Alert], actor: String, forward: Bool = true) async throws(IncidentOpError) -> ([IngestResult], UInt64) {
         let now = sequencer.now
         // Group by key, keeping first-seen order; within a key, keep action order.
         var order: [String] = []
         var groups: [String: [Int]] = [:]
+        var remote: [NodeID: [Int]] = [:]
+        let router = forward ? self.router.current : nil
         for (n, a) in alerts.enumerated() {
             let key = a.effectiveDedupKey
+            if let router, let owner = router.owner(of: key), owner != sequencer.node {
+                remote[owner, default: []].append(n)  // the key's owner dedups it (SPEC §7.5)
+                continue
+            }
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(n)
         }
         var results = alerts.map { IngestResult(incidentID: nil, created: false, dedupKey: $0.effectiveDedupKey) }
         var lsn: UInt64 = 0
+        if let router {
+            for (owner, indices) in remote {
+                if let (replicas, answers) = await router.forward(indices.map { alerts[$0] }, to: owner), answers.count == indices.count {
+                    for (k, n) in indices.enumerated() {
+                        results[n].incidentID = answers[k].incident
+                        results[n].created = answers[k].created
+                        results[n].forwardedReplicas = replicas
+                    }
+                } else {
+                    // The owner did not answer in time: take the alerts here (never refuse an alert);
+                    // a duplicate incident this creates is merged once the owner is back.
+                    let (local, l) = try await ingest(indices.map { alerts[$0] }, actor: actor, forward: false)
+                    for (k, n) in indices.enumerated() { results[n] = local[k] }
+                    lsn = max(lsn, l)
+                }
+            }
+        }
         let actors = await directory.route(order)
         for (k, key) in order.enumerated() {
             var current = actors[k]
@@ -162,4 +190,27 @@ public final class IncidentService: Sendable {
     func metrics(since: Timestamp?, until: Timestamp?) -> IncidentMetrics {
         IncidentMetrics.compute(index.all(), since: since, until: until, policy: policy, now: sequencer.now)
     }
+}
+
+/// Where alerts for keys this node does not own go.
+protocol AlertRouter: Sendable {
+    /// The owner of a dedup key (nil: no cluster).
+    func owner(of key: String) -> NodeID?
+    /// Sends alerts to their owner; nil when it did not answer in time.
+    func forward(_ alerts: [Alert], to owner: NodeID) async -> (replicas: Int, results: [IncidentService.ForwardedAnswer])?
+}
+
+extension IncidentService {
+    /// The owner's answer for one forwarded alert.
+    struct ForwardedAnswer: Sendable {
+        var incident: IncidentID?
+        var created: Bool
+    }
+}
+
+/// Holds the router, set once the cluster shell exists.
+final class RouterBox: Sendable {
+    private let router = Mutex<(any AlertRouter)?>(nil)
+    var current: (any AlertRouter)? { router.withLock { $0 } }
+    func set(_ r: any AlertRouter) { router.withLock { $0 = r } }
 }

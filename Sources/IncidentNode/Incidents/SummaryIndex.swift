@@ -14,6 +14,8 @@ public final class SummaryIndex: Sendable {
         var slots: [IncidentSummary] = []
         var position: [IncidentID: Int] = [:]
         var byKey: [String: [Int]] = [:]
+        /// Dedup keys with more than one open incident (duplicates to merge).
+        var conflicts: Set<String> = []
     }
 
     private let state = Mutex(State())
@@ -24,12 +26,30 @@ public final class SummaryIndex: Sendable {
     /// Stores an incident's latest summary.
     public func update(_ s: IncidentSummary) {
         state.withLock { st in
+            var wasOpen = false
             if let p = st.position[s.id] {
+                wasOpen = st.slots[p].status.isOpen
                 st.slots[p] = s
             } else {
                 st.position[s.id] = st.slots.count
                 st.byKey[s.dedupKey, default: []].append(st.slots.count)
                 st.slots.append(s)
+            }
+            if wasOpen != s.status.isOpen {
+                let open = (st.byKey[s.dedupKey] ?? []).reduce(0) { $0 + (st.slots[$1].status.isOpen ? 1 : 0) }
+                if open > 1 { st.conflicts.insert(s.dedupKey) } else { st.conflicts.remove(s.dedupKey) }
+            }
+        }
+    }
+
+    /// Dedup keys that have more than one open incident.
+    public var conflicts: [String] { state.withLock { Array($0.conflicts) } }
+
+    /// The open incidents for a key, the one that survives a merge first (oldest, then lowest id).
+    public func openIncidents(forKey key: String) -> [IncidentSummary] {
+        state.withLock { st in
+            (st.byKey[key] ?? []).map { st.slots[$0] }.filter { $0.status.isOpen }.sorted {
+                $0.createdAt != $1.createdAt ? $0.createdAt < $1.createdAt : $0.id < $1.id
             }
         }
     }

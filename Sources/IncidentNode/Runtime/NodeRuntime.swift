@@ -96,7 +96,8 @@ public final class NodeRuntime: Sendable {
         let cluster: ClusterShell
         do {
             cluster = try ClusterShell(
-                configuration: configuration, directory: directory, log: log, digest: stateDigest, feed: sequencer.feed!,
+                configuration: configuration, directory: directory, service: service, log: log, digest: stateDigest,
+                feed: sequencer.feed!,
                 clock: clock, logger: logger.child("aether.cluster"))
         } catch {
             await log.close()
