@@ -44,13 +44,14 @@ public enum AdminOp: String, Sendable, CaseIterable {
     case metricsGet = "metrics.get"
     case processAnalyze = "process.analyze"
     case adminSnapshot = "admin.snapshot"
+    case clusterFaults = "cluster.faults"
 
     /// The least role allowed to call it.
     public var requiredRole: AdminRole {
         switch self {
         case .nodeInfo, .clusterStatus, .logDigest, .incidentList, .incidentGet, .metricsGet, .processAnalyze:
             .viewer
-        case .adminSnapshot:
+        case .adminSnapshot, .clusterFaults:
             .admin
         default:
             .responder

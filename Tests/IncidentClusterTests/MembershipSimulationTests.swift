@@ -75,7 +75,9 @@ struct MembershipSimulationTests {
                 let took = sim.run(until: { $0.converged() }, limit: .seconds(5))
                 #expect(took != nil, "seed=\(seed) n=\(n): no convergence within 5 s")
                 guard took != nil else { continue }
-                worst = max(worst, (sim.now - MembershipSimulator.start).seconds)
+                let total = (sim.now - MembershipSimulator.start).seconds
+                if total > 1.5 { print("membership join: seed=\(seed) n=\(n) took \(total) s") }
+                worst = max(worst, total)
                 let lists = sim.nodes.map { $0.instance.members.map { "\($0.node) \($0.state) \($0.incarnation)" } }
                 #expect(lists.allSatisfy { $0 == lists[0] }, "seed=\(seed) n=\(n): member lists differ: \(lists)")
                 #expect(sim.nodes.allSatisfy { $0.instance.hasJoined }, "seed=\(seed) n=\(n)")

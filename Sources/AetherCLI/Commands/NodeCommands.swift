@@ -3,17 +3,51 @@ import AetherJSON
 /// `aether cluster status`, `metrics`, `optimize incident-process`, `oncall who`, `node info`,
 /// `log digest`, `admin snapshot`.
 enum NodeCommands {
-    static let all: [CommandSpec] = [clusterStatus, metrics, optimize, oncallWho, nodeInfo, logDigest, adminSnapshot]
+    static let all: [CommandSpec] = [clusterStatus, clusterFaults, metrics, optimize, oncallWho, nodeInfo, logDigest, adminSnapshot]
+
+    static let clusterFaults = CommandSpec(
+        ["cluster", "faults"], "inject partitions, latency and loss toward a peer (nodes started with --fault-injection on)",
+        values: ["peer", "partition", "latency-ms", "jitter-ms", "drop-rate"], flags: ["clear"]
+    ) { (inv) throws(CLIError) in
+        var args = JSONObject()
+        if inv.flag("clear") {
+            args["clear"] = .bool(true)
+        } else {
+            args["peer"] = .string(try inv.required("peer"))
+            if let v = inv.value("partition") { args["partition"] = .string(v) }
+            if inv.value("latency-ms") != nil { args["latency_ms"] = .int(Int64(try inv.int("latency-ms", default: 0, range: 0...60_000))) }
+            if inv.value("jitter-ms") != nil { args["jitter_ms"] = .int(Int64(try inv.int("jitter-ms", default: 0, range: 0...60_000))) }
+            if let v = inv.value("drop-rate") {
+                guard let d = Double(v) else { throw CLIError.usage("--drop-rate '\(v)' is not a number; expected 0 to 1", inv.spec.usage) }
+                args["drop_rate"] = .double(d)
+            }
+        }
+        let r = try inv.client().call("cluster.faults", args)
+        inv.show(r) { r in
+            var t = Table(["PEER", "PARTITION", "LATENCY MS", "JITTER MS", "DROP RATE"], rightAligned: [2, 3, 4])
+            for (peer, rule) in r["rules"]?.objectValue ?? JSONObject() {
+                let out = rule["drop_outbound"]?.boolValue == true
+                let inn = rule["drop_inbound"]?.boolValue == true
+                t.add([peer, out && inn ? "both" : out ? "out" : inn ? "in" : "none", IncidentRendering.text(rule["latency_ms"]),
+                       IncidentRendering.text(rule["jitter_ms"]), IncidentRendering.text(rule["drop_rate"])])
+            }
+            return t.rows.isEmpty ? "no faults injected" : t.text
+        }
+    }
 
     static let clusterStatus = CommandSpec(["cluster", "status"], "members, their state and the write quorum") { (inv) throws(CLIError) in
         let r = try inv.client().call("cluster.status")
         inv.show(r) { r in
-            var t = Table(["NODE", "REGION", "GOSSIP", "STATE", "INCARNATION"], rightAligned: [4])
+            var t = Table(["NODE", "REGION", "GOSSIP", "STATE", "INCARNATION", "REPLICATION LAG"], rightAligned: [4, 5])
             for m in r["members"]?.arrayValue ?? [] {
-                t.add([IncidentRendering.text(m["node_id"]), IncidentRendering.text(m["region"]), IncidentRendering.text(m["gossip"]),
-                       IncidentRendering.text(m["state"]), IncidentRendering.text(m["incarnation"])])
+                let me = m["self"]?.boolValue == true
+                t.add([IncidentRendering.text(m["node_id"]) + (me ? " (this node)" : ""), IncidentRendering.text(m["region"]),
+                       IncidentRendering.text(m["gossip"]), IncidentRendering.text(m["state"]), IncidentRendering.text(m["incarnation"]),
+                       me ? "" : IncidentRendering.text(m["replication_lag_events"]).replacing("-", with: "?") + " events"])
             }
+            let rejected = (r["frames_rejected"]?.objectValue ?? JSONObject()).map { "\($0.key) \(IncidentRendering.text($0.value))" }
             return t.text + "\nwrite quorum: \(IncidentRendering.text(r["write_quorum"]))"
+                + "   frames rejected: \(rejected.isEmpty ? "none" : rejected.joined(separator: ", "))"
         }
     }
 

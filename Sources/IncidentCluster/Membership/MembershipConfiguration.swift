@@ -30,6 +30,10 @@ public struct MembershipConfiguration: Sendable, Equatable {
     public var gossipInterval: Duration = .milliseconds(100)
     /// Members each gossip round is sent to.
     public var gossipFanout = 3
+    /// Anti-entropy: this often, one random alive member is asked for its whole member list (a
+    /// `join`, answered by `joinReply`), so a member that missed a piggybacked update (gossip is
+    /// probabilistic) catches up within about this long. Costs one member list per interval.
+    public var syncInterval: Duration = .seconds(1)
     /// Dead and left members are remembered this long (to reject stale updates and to let a
     /// partitioned member find its way back), then forgotten.
     public var deadRetention: Duration = .seconds(60)
@@ -62,6 +66,7 @@ public struct MembershipConfiguration: Sendable, Equatable {
         c.probeTimeout = .milliseconds(400)
         c.suspicionTimeout = .milliseconds(2500)
         c.gossipInterval = .milliseconds(200)
+        c.syncInterval = .seconds(3)
         c.deadRetention = .seconds(120)
         c.reconnectInterval = .seconds(2)
         c.joinRetryInterval = .seconds(2)
@@ -74,7 +79,7 @@ public struct MembershipConfiguration: Sendable, Equatable {
     public func validate() throws(MembershipConfigurationError) {
         let durations: [(String, Duration)] = [
             ("probeInterval", probeInterval), ("probeTimeout", probeTimeout), ("suspicionTimeout", suspicionTimeout),
-            ("gossipInterval", gossipInterval), ("deadRetention", deadRetention),
+            ("gossipInterval", gossipInterval), ("syncInterval", syncInterval), ("deadRetention", deadRetention),
             ("reconnectInterval", reconnectInterval), ("joinRetryInterval", joinRetryInterval),
             ("seedRetryInterval", seedRetryInterval),
         ]

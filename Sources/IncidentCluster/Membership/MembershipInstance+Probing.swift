@@ -158,6 +158,14 @@ extension MembershipInstance {
         directives.append(.send(.ping(sequence: nextSequence(), updates: piggyback(for: member.node)), to: member.address))
     }
 
+    /// Anti-entropy pull: asks one random alive member for its member list.
+    mutating func runSync(now: Timestamp, into directives: inout [Directive]) {
+        guard let due = nextSyncAt, now >= due else { return }
+        nextSyncAt = now + configuration.syncInterval
+        guard hasJoined, let peer = randomMembers(1, excluding: nil, aliveOnly: true).first else { return }
+        directives.append(.send(.join(myself), to: peer.address))
+    }
+
     /// The next member to probe: round-robin over alive and suspect members, reshuffled each round.
     mutating func nextProbeTarget() -> Member? {
         for _ in 0..<2 {

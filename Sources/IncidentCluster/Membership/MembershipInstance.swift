@@ -35,6 +35,9 @@ import IncidentCore
 // - Dead members are remembered for `deadRetention`, and one of them is pinged every
 //   `reconnectInterval`: that is the message that crosses after a partition heals. Seeds that are
 //   not alive members get a `join` every `seedRetryInterval`, for partitions longer than that.
+// - Anti-entropy: every `syncInterval` a `join` to one random alive member pulls its whole member
+//   list (memberlist's push-pull, pull half only; the other side pulls on its own schedule), so a
+//   member that missed an update — piggybacking is probabilistic — catches up within about that.
 // - The direct ping is repeated once together with the indirect probes, which halves false
 //   suspicions under packet loss in small clusters (where there are few helpers).
 // - Lifeguard's local health multiplier is kept (a failed probe with missing nacks, or a
@@ -94,6 +97,7 @@ public struct MembershipInstance: Sendable {
     var nextProbeAt: Timestamp?
     var nextGossipAt: Timestamp?
     var nextReconnectAt: Timestamp?
+    var nextSyncAt: Timestamp?
     var nextJoinAt: Timestamp?
     var nextSeedRetryAt: Timestamp?
     /// Set when this node itself suspected, declared dead or refuted: gossip at the next tick
@@ -140,7 +144,7 @@ public struct MembershipInstance: Sendable {
     /// rather than ticking at a fixed rate. `nil` before the first call carrying `now`.
     public var nextDeadline: Timestamp? {
         guard myself.state != .left else { return nil }
-        var candidates: [Timestamp?] = [nextProbeAt, nextReconnectAt, nextSeedRetryAt]
+        var candidates: [Timestamp?] = [nextProbeAt, nextReconnectAt, nextSeedRetryAt, nextSyncAt]
         if let probe { candidates += [probe.indirectSent ? nil : probe.timeoutAt, probe.deadline] }
         if !broadcasts.isEmpty { candidates.append(gossipSoon ? lastNow : nextGossipAt) }
         if !hasJoined { candidates.append(nextJoinAt) }
@@ -179,8 +183,8 @@ public struct MembershipInstance: Sendable {
     }
 
     /// Advances timers: starts probes, escalates silent ones to indirect probes and suspicion,
-    /// declares expired suspects dead, forgets old dead members, gossips, retries joins, and
-    /// pings a dead member for reconnection.
+    /// declares expired suspects dead, forgets old dead members, gossips, retries joins, pings a
+    /// dead member for reconnection, and asks a random member for its member list (anti-entropy).
     /// - Parameter now: the current time (never earlier than in a previous call).
     /// - Returns: messages to send and member changes.
     public mutating func onTick(now: Timestamp) -> [Directive] {
@@ -193,6 +197,7 @@ public struct MembershipInstance: Sendable {
         runGossip(now: now, into: &directives)
         runJoinRetries(now: now, into: &directives)
         runReconnect(now: now, into: &directives)
+        runSync(now: now, into: &directives)
         return directives
     }
 
@@ -225,7 +230,12 @@ public struct MembershipInstance: Sendable {
             directives.append(.send(.joinReply(members: membersForReply()), to: member.address))
         case .joinReply(let members):
             apply(members, now: now, into: &directives)
-            if members.contains(where: { $0.node != myself.node }) { hasJoined = true }
+            if !hasJoined, members.contains(where: { $0.node != myself.node }) {
+                hasJoined = true
+                // Announce ourselves too, rather than leaving it to the seed's gossip alone.
+                enqueue(myself.node, fresh: true)
+                gossipSoon = true
+            }
         case .leave(var member):
             member.state = .left
             apply([member], now: now, into: &directives)
@@ -330,6 +340,7 @@ public struct MembershipInstance: Sendable {
         nextProbeAt = Timestamp(unixMillis: now.unixMillis + phase)
         nextGossipAt = now + configuration.gossipInterval
         nextReconnectAt = now + configuration.reconnectInterval
+        nextSyncAt = now + configuration.syncInterval
         nextSeedRetryAt = now + configuration.seedRetryInterval
     }
 

@@ -1,5 +1,6 @@
 import AdminProtocol
 import AetherJSON
+import IncidentCluster
 import IncidentCore
 import IncidentStorage
 
@@ -218,6 +219,46 @@ final class AdminDispatcher: Sendable {
             let record = try await run { () throws(IncidentOpError) in try await service.record(id) }
             let report = ProcessAnalysis.analyze(record, all: service.index.all(), target: try args.optionalString("target") ?? "reduce_mttr", strategy: try args.optionalString("strategy") ?? "", policy: service.policy, now: service.sequencer.now)
             return (.success(.object(render(report, id: id))), 0)
+        case .clusterFaults:
+            try args.only(["peer", "partition", "latency_ms", "jitter_ms", "drop_rate", "clear"])
+            let faults = cluster.faults
+            guard faults.enabled else {
+                throw AdminError(.unavailable, "fault injection is off on this node; start it with --fault-injection on (tests and demos only)")
+            }
+            if try args.optionalBool("clear") == true {
+                faults.clear()
+            } else {
+                let peer = try args.string("peer", hint: "a node id, or * for every peer")
+                guard peer == "*" || NodeID.isValid(peer) else {
+                    throw AdminError(.badRequest, "args.peer '\(peer)' is not a node id; expected e.g. node2, or *")
+                }
+                var rule = FaultRule()
+                switch try args.optionalString("partition") ?? "none" {
+                case "both": (rule.dropOutbound, rule.dropInbound) = (true, true)
+                case "out": rule.dropOutbound = true
+                case "in": rule.dropInbound = true
+                case "none": break
+                case let p: throw AdminError(.badRequest, "args.partition '\(p)' is not valid; expected both, out, in or none")
+                }
+                rule.latency = .milliseconds(try args.optionalInt("latency_ms", range: 0...60_000) ?? 0)
+                rule.jitter = .milliseconds(try args.optionalInt("jitter_ms", range: 0...60_000) ?? 0)
+                if let v = args.args["drop_rate"], !v.isNull {
+                    guard let d = v.doubleValue, d >= 0, d <= 1 else {
+                        throw AdminError(.badRequest, "args.drop_rate \(v) is not valid; expected a number from 0 to 1")
+                    }
+                    rule.dropRate = d
+                }
+                faults.set(rule, for: peer)
+            }
+            var rules = JSONObject()
+            for (peer, r) in faults.all.sorted(by: { $0.key < $1.key }) {
+                rules[peer] = .object([
+                    "drop_outbound": .bool(r.dropOutbound), "drop_inbound": .bool(r.dropInbound),
+                    "latency_ms": .int(r.latency.wholeMilliseconds), "jitter_ms": .int(r.jitter.wholeMilliseconds),
+                    "drop_rate": .double(r.dropRate),
+                ])
+            }
+            return (.success(["enabled": true, "rules": .object(rules)]), 0)
         case .adminSnapshot:
             try args.only([])
             do {
