@@ -27,7 +27,7 @@ extension MembershipInstance {
     /// alive or suspect.
     mutating func apply(_ update: Member, now: Timestamp, into directives: inout [Directive]) {
         if update.node == myself.node {
-            applyAboutMyself(update)
+            applyAboutMyself(update, into: &directives)
             return
         }
         guard let i = index(of: update.node) else {
@@ -44,6 +44,7 @@ extension MembershipInstance {
             enqueue(update.node, fresh: true)
             if update.state != current.state || update.address != current.address || update.region != current.region {
                 directives.append(.memberChanged(update, previous: current.state))
+                gossipSoon = gossipSoon || update.state != current.state  // state news travels at tick pace
             }
         } else if current.supersedes(update), current.state != update.state || current.state != .alive {
             enqueue(current.node, fresh: false)
@@ -53,7 +54,11 @@ extension MembershipInstance {
     /// Refutes what others believe about this node when it is worse than the truth: a suspicion,
     /// death or departure at our incarnation or later, or any record of a later incarnation
     /// (a previous life of this node). This node then jumps one past that incarnation.
-    mutating func applyAboutMyself(_ update: Member) {
+    ///
+    /// A refuted suspicion or death is also sent straight to every alive or suspect member (one
+    /// small message each, once per refutation): every one of them runs its own suspicion timer,
+    /// and an epidemic that happens to miss one would let it declare this node dead.
+    mutating func applyAboutMyself(_ update: Member, into directives: inout [Directive]) {
         guard myself.state != .left, update.incarnation < UInt64.max else { return }
         let refute =
             update.incarnation > myself.incarnation
@@ -62,7 +67,11 @@ extension MembershipInstance {
         myself.incarnation = update.incarnation + 1
         enqueue(myself.node, fresh: true)
         gossipSoon = true
-        if update.state != .alive { adjustHealth(1) }  // Lifeguard: being suspected hints at local trouble
+        guard update.state != .alive else { return }
+        adjustHealth(1)  // Lifeguard: being suspected hints at local trouble
+        for e in entries where e.member.state.isActive {
+            directives.append(.send(.gossip(updates: [myself]), to: e.member.address))
+        }
     }
 
     /// Queues `node`'s current record for gossip. `fresh` restarts its transmission count (new

@@ -58,6 +58,9 @@ extension MembershipInstance {
         enqueue(p.target, fresh: true)
         gossipSoon = true
         directives.append(.memberChanged(entries[i].member, previous: previous))
+        // Tell the suspect straight away, so that if it is only slow it can refute in time.
+        let suspect = entries[i].member
+        directives.append(.send(.gossip(updates: piggyback(for: suspect.node)), to: suspect.address))
     }
 
     /// An ack arrived: it either ends this node's probe or is forwarded for a `pingRequest`.

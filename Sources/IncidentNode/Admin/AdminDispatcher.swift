@@ -43,6 +43,33 @@ final class AdminDispatcher: Sendable {
         }
     }
 
+    /// Handles consecutive `alert.ingest` requests as one ingest; one outcome per request, in order.
+    func handleIngestRun(_ requests: [AdminRequest]) async -> [(Result<JSONValue, AdminError>, UInt64)] {
+        var outcomes = [(Result<JSONValue, AdminError>, UInt64)](repeating: (.failure(AdminError(.internal, "not handled")), 0), count: requests.count)
+        var alerts: [Alert] = []
+        var owners: [Int] = []
+        for (n, request) in requests.enumerated() {
+            if case .failure(let e) = tokens.authorize(request.token, op: .alertIngest) {
+                outcomes[n] = (.failure(e), 0)
+                continue
+            }
+            do {
+                alerts.append(try Alert(json: request.args, path: "args"))
+                owners.append(n)
+            } catch {
+                outcomes[n] = (.failure(error as! AdminError), 0)
+            }
+        }
+        guard !alerts.isEmpty else { return outcomes }
+        do {
+            let (results, lsn) = try await run { () throws(IncidentOpError) in try await service.ingest(alerts, actor: "") }
+            for (k, n) in owners.enumerated() { outcomes[n] = (.success(.object(render(results[k]))), lsn) }
+        } catch {
+            for n in owners { outcomes[n] = (.failure(error), 0) }
+        }
+        return outcomes
+    }
+
     private func route(_ op: AdminOp, _ args: ArgReader, caller: String?) async throws(AdminError) -> (Result<JSONValue, AdminError>, UInt64) {
         func who() throws(AdminError) -> String {
             if let a = try args.optionalString("actor"), !a.isEmpty {

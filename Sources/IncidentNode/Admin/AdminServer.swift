@@ -94,55 +94,99 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
     private func serve(_ id: EpollServer.ConnectionID, _ stream: AsyncStream<Inbound>) async {
         guard let session = liveSessions.withLock({ $0[id] }) else { return }
         defer { liveSessions.withLock { _ = $0.removeValue(forKey: id) } }
-        var out: [UInt8] = []
-        out.reserveCapacity(4096)
-        for await item in stream {
-            if session.cancelled.isSet { return }
-            switch item {
-            case .lines(let lines):
-                await answer(lines, cancelled: session.cancelled, into: &out)
-                if session.cancelled.isSet { return }
-                server.send(id, out)
-                out.removeAll(keepingCapacity: true)
-                if session.queuedLines.add(-lines.count) <= Self.queuedLinesMax / 2, session.paused.clear() {
-                    server.resumeReading(id)
+        let sender = OrderedSender(server: server, connection: id)
+        // Batches made only of alert ingests may overlap (up to 16): while one waits for its
+        // durability, quorum or the key owner's answer, the next runs. Replies still leave in
+        // request order. Any other batch first waits for those in flight, so a connection's
+        // commands keep their order.
+        await withTaskGroup(of: Void.self) { group in
+            var inflight = 0
+            var sequence = 0
+            func drain(below limit: Int) async {
+                while inflight > limit {
+                    await group.next()
+                    inflight -= 1
                 }
-            case .tooLarge:
-                AdminResponse.writeFailure(
-                    id: .null, error: AdminError(.tooLarge, "request line exceeds \(limits.lineBytesMax) bytes; closing the connection"),
-                    into: &out)
-                server.send(id, out, close: true)
-                return
-            case .stalled(let bytes):
-                AdminResponse.writeFailure(
-                    id: .null,
-                    error: AdminError(.badRequest, "incomplete request line: \(bytes) bytes without a newline for \(limits.partialLineTimeout.seconds) s; closing the connection"),
-                    into: &out)
-                server.send(id, out, close: true)
-                return
             }
+            for await item in stream {
+                if session.cancelled.isSet { break }
+                switch item {
+                case .lines(let lines):
+                    let parsed = lines.map { line in line.withUnsafeBytes { AdminRequest.parse($0) } }
+                    let ingestOnly = parsed.allSatisfy { p in
+                        if case .success(let r) = p { return r.op == AdminOp.alertIngest.rawValue || r.op == AdminOp.alertIngestBatch.rawValue }
+                        return false
+                    }
+                    await drain(below: ingestOnly ? 15 : 0)
+                    let mine = sequence
+                    sequence += 1
+                    inflight += 1
+                    group.addTask {
+                        var out: [UInt8] = []
+                        out.reserveCapacity(4096)
+                        await self.answer(parsed, cancelled: session.cancelled, into: &out)
+                        if session.cancelled.isSet { return }
+                        sender.deliver(mine, out)
+                        if session.queuedLines.add(-lines.count) <= Self.queuedLinesMax / 2, session.paused.clear() {
+                            self.server.resumeReading(id)
+                        }
+                    }
+                case .tooLarge:
+                    await drain(below: 0)
+                    var out: [UInt8] = []
+                    AdminResponse.writeFailure(
+                        id: .null, error: AdminError(.tooLarge, "request line exceeds \(limits.lineBytesMax) bytes; closing the connection"),
+                        into: &out)
+                    server.send(id, out, close: true)
+                    return
+                case .stalled(let bytes):
+                    await drain(below: 0)
+                    var out: [UInt8] = []
+                    AdminResponse.writeFailure(
+                        id: .null,
+                        error: AdminError(.badRequest, "incomplete request line: \(bytes) bytes without a newline for \(limits.partialLineTimeout.seconds) s; closing the connection"),
+                        into: &out)
+                    server.send(id, out, close: true)
+                    return
+                }
+            }
+            await drain(below: 0)
         }
         server.send(id, [], close: true)  // input ended: close once every reply is written
     }
 
     /// Runs a batch of request lines in order and appends their replies, after making the batch's
     /// writes durable. If durability fails, every write in the batch is answered `unavailable`.
-    private func answer(_ lines: [[UInt8]], cancelled: Flag, into out: inout [UInt8]) async {
+    private func answer(_ parsed: [Result<AdminRequest, RequestParseError>], cancelled: Flag, into out: inout [UInt8]) async {
         var replies: [(JSONValue, Result<JSONValue, AdminError>, UInt64)] = []
-        replies.reserveCapacity(lines.count)
+        replies.reserveCapacity(parsed.count)
         var maxLSN: UInt64 = 0
         var readsNeedDurability = false
-        for line in lines {
+        var i = 0
+        while i < parsed.count {
             if cancelled.isSet { return }  // the peer is gone: stop working for nobody
-            let parsed = line.withUnsafeBytes { AdminRequest.parse($0) }
-            switch parsed {
+            switch parsed[i] {
             case .failure(let e):
                 replies.append((e.id, .failure(e.error), 0))
+                i += 1
+            case .success(let request) where request.op == AdminOp.alertIngest.rawValue:
+                // A run of pipelined single-alert requests is ingested as one batch: one pass over
+                // the actors, one forward per owner node. Each still gets its own reply, in order.
+                var run: [AdminRequest] = []
+                while i < parsed.count, case .success(let r) = parsed[i], r.op == AdminOp.alertIngest.rawValue {
+                    run.append(r)
+                    i += 1
+                }
+                for (request, (result, lsn)) in zip(run, await dispatcher.handleIngestRun(run)) {
+                    maxLSN = max(maxLSN, lsn)
+                    replies.append((request.id, result, lsn))
+                }
             case .success(let request):
                 let (result, lsn) = await dispatcher.handle(request)
                 maxLSN = max(maxLSN, lsn)
                 if lsn == 0, case .success = result { readsNeedDurability = true }
                 replies.append((request.id, result, lsn))
+                i += 1
             }
         }
         // Reads must not show state that could vanish in a crash: wait for what is logged so far.
@@ -275,4 +319,27 @@ final class Counter: Sendable {
     @discardableResult
     func add(_ n: Int) -> Int { v.wrappingAdd(n, ordering: .relaxed).newValue }
     var value: Int { v.load(ordering: .relaxed) }
+}
+
+/// Sends batch replies in batch order, whichever batch finishes first.
+final class OrderedSender: Sendable {
+    private let server: EpollServer
+    private let connection: EpollServer.ConnectionID
+    private let state = Mutex<(next: Int, done: [Int: [UInt8]])>((0, [:]))
+
+    init(server: EpollServer, connection: EpollServer.ConnectionID) {
+        self.server = server
+        self.connection = connection
+    }
+
+    /// Batch `sequence` is answered; sends it and any later ones that were waiting for it.
+    func deliver(_ sequence: Int, _ bytes: [UInt8]) {
+        state.withLock { s in
+            s.done[sequence] = bytes
+            while let next = s.done.removeValue(forKey: s.next) {
+                server.send(connection, next)  // queued to the loop thread in this order
+                s.next += 1
+            }
+        }
+    }
 }

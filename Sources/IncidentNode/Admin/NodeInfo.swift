@@ -37,8 +37,8 @@ struct NodeInfo: Sendable {
                 "node_id": .string(m.node.name), "region": .string(m.region), "gossip": .string(m.address),
                 "state": .string(m.state), "incarnation": .int(Int64(m.incarnation)), "self": .bool(false),
             ]
-            o["replication_lag_events"] = lag[m.node].map { .int(Int64($0.0)) } ?? .null
-            o["unacknowledged_events"] = lag[m.node].map { .int(Int64($0.1)) } ?? .null
+            o["replication_lag_events"] = .int(Int64(lag[m.node]?.0 ?? 0))
+            o["unacknowledged_events"] = .int(Int64(lag[m.node]?.1 ?? 0))
             members.append(.object(o))
         }
         var rejected = JSONObject()

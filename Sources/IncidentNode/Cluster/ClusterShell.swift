@@ -42,8 +42,8 @@ final class ClusterShell: Sendable {
             clock: clock, logger: logger)
         self.membership = membership
         replication = ReplicationShell(
-            node: configuration.nodeID, transport: transport, directory: directory, log: log, digest: digest, feed: feed,
-            configuration: configuration.replication, logger: logger,
+            node: configuration.nodeID, region: configuration.region, transport: transport, directory: directory, log: log,
+            digest: digest, feed: feed, configuration: configuration.replication, clock: clock, logger: logger,
             members: { membership.activeMembers },
             onMembership: { bytes, c in membership.received(bytes, from: c) })
         self.service = service

@@ -37,20 +37,6 @@ public struct ReplicationConfiguration: Sendable, Equatable {
 /// are sent by one acker task after the log has synced, so the order of work is simple to reason
 /// about and a slow peer never blocks the transport.
 final class ReplicationShell: Sendable {
-    struct Inflight {
-        var batch: UInt64
-        var lsn: UInt64
-        var events: [IncidentEvent]
-        var acked: Bool
-        var sentAt: UInt64
-    }
-
-    struct Peer {
-        var acked: UInt64 = 0  // every event up to this local LSN is durable on the peer
-        var inflight: [Inflight] = []
-        var inflightEvents = 0
-    }
-
     struct Waiter {
         let lsn: UInt64
         let need: Int
@@ -59,8 +45,7 @@ final class ReplicationShell: Sendable {
     }
 
     struct State {
-        var peers: [NodeID: Peer] = [:]
-        var nextBatch: UInt64 = 1
+        var tracker: PushTracker
         var waiters: [Waiter] = []
         var stats = Stats()
     }
@@ -80,6 +65,7 @@ final class ReplicationShell: Sendable {
     }
 
     let node: NodeID
+    let region: String
     let transport: ClusterTransport
     let directory: IncidentDirectory
     let log: EventLog
@@ -89,7 +75,8 @@ final class ReplicationShell: Sendable {
     let logger: Logger
     /// The peers to replicate to, by node id (from membership: alive members).
     let members: @Sendable () -> [NodeID]
-    private let state = Mutex(State())
+    private let state: Mutex<State>
+    private let clock: any NodeClock
     private let inbox: AsyncStream<Inbound>
     private let inboxContinuation: AsyncStream<Inbound>.Continuation
     private let acks: AsyncStream<(NodeID, UInt64, UInt64, UInt64)>
@@ -98,11 +85,14 @@ final class ReplicationShell: Sendable {
     let onMembership: @Sendable ([UInt8], PeerConnection) -> Void
 
     init(
-        node: NodeID, transport: ClusterTransport, directory: IncidentDirectory, log: EventLog, digest: StateDigest,
-        feed: EventFeed, configuration: ReplicationConfiguration, logger: Logger,
+        node: NodeID, region: String, transport: ClusterTransport, directory: IncidentDirectory, log: EventLog,
+        digest: StateDigest, feed: EventFeed, configuration: ReplicationConfiguration, clock: any NodeClock, logger: Logger,
         members: @escaping @Sendable () -> [NodeID], onMembership: @escaping @Sendable ([UInt8], PeerConnection) -> Void
     ) {
         self.node = node
+        self.region = region
+        self.clock = clock
+        state = Mutex(State(tracker: PushTracker(inflightEventsMax: configuration.inflightEventsMax)))
         self.transport = transport
         self.directory = directory
         self.log = log
@@ -156,15 +146,18 @@ final class ReplicationShell: Sendable {
 
     // MARK: - Quorum
 
-    /// Waits until `need` nodes (this one included) hold everything up to `lsn` durably, or the
-    /// quorum timeout passes; returns how many do.
+    /// Waits until `need` nodes (this one included) hold everything up to `lsn` durably — one of
+    /// them in another region when an alive member there exists — or the quorum timeout passes;
+    /// returns how many do.
     func waitReplicas(lsn: UInt64, need: Int) async -> Int {
-        if need <= 1 { return 1 + replicasNow(lsn) }
+        let foreign = foreignAvailable()
+        if need <= 1 { return state.withLock { $0.tracker.replicas(of: lsn, myRegion: region).count } }
         let deadline = monotonicNanos() + UInt64(configuration.quorumTimeout.wholeMilliseconds) * 1_000_000
         return await withCheckedContinuation { c in
             let ready: Int? = state.withLock { s in
-                let n = 1 + s.peers.values.filter { $0.acked >= lsn }.count
-                if n >= need { return n }
+                if s.tracker.hasQuorum(lsn, need: need, myRegion: region, foreignAvailable: foreign) {
+                    return s.tracker.replicas(of: lsn, myRegion: region).count
+                }
                 s.waiters.append(Waiter(lsn: lsn, need: need, deadline: deadline, continuation: c))
                 return nil
             }
@@ -172,28 +165,20 @@ final class ReplicationShell: Sendable {
         }
     }
 
-    private func replicasNow(_ lsn: UInt64) -> Int {
-        state.withLock { s in s.peers.values.filter { $0.acked >= lsn }.count }
+    /// Whether some live member is in another region.
+    private func foreignAvailable() -> Bool {
+        members().contains { transport.region(of: $0).map { $0 != region } ?? false }
     }
 
     private func acknowledged(peer: NodeID, batch: UInt64, lsn: UInt64) {
+        let foreign = foreignAvailable()
         var ready: [(CheckedContinuation<Int, Never>, Int)] = []
         state.withLock { s in
-            guard var p = s.peers[peer] else { return }
-            if let i = p.inflight.firstIndex(where: { $0.batch == batch }) { p.inflight[i].acked = true }
-            while let first = p.inflight.first, first.acked {
-                p.acked = max(p.acked, first.lsn)
-                p.inflightEvents -= first.events.count
-                p.inflight.removeFirst()
-            }
-            s.peers[peer] = p
+            s.tracker.acknowledge(peer: peer, batch: batch)
             s.waiters.removeAll { w in
-                let n = 1 + s.peers.values.filter { $0.acked >= w.lsn }.count
-                if n >= w.need {
-                    ready.append((w.continuation, n))
-                    return true
-                }
-                return false
+                guard s.tracker.hasQuorum(w.lsn, need: w.need, myRegion: region, foreignAvailable: foreign) else { return false }
+                ready.append((w.continuation, s.tracker.replicas(of: w.lsn, myRegion: region).count))
+                return true
             }
         }
         for (c, n) in ready { c.resume(returning: n) }
@@ -203,31 +188,18 @@ final class ReplicationShell: Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(10))
             let now = monotonicNanos()
+            let wallNow = clock.now()
             var expired: [(CheckedContinuation<Int, Never>, Int)] = []
-            var resend: [(NodeID, [Inflight])] = []
-            let resendNanos = UInt64(configuration.resendAfter.wholeMilliseconds) * 1_000_000
-            state.withLock { s in
+            let resend: [(NodeID, PushTracker.Batch)] = state.withLock { s in
                 s.waiters.removeAll { w in
                     guard w.deadline <= now else { return false }
-                    expired.append((w.continuation, 1 + s.peers.values.filter { $0.acked >= w.lsn }.count))
+                    expired.append((w.continuation, s.tracker.replicas(of: w.lsn, myRegion: region).count))
                     return true
                 }
-                for (id, var p) in s.peers {
-                    var due: [Inflight] = []
-                    for i in p.inflight.indices where !p.inflight[i].acked && now - p.inflight[i].sentAt > resendNanos {
-                        p.inflight[i].sentAt = now
-                        due.append(p.inflight[i])
-                    }
-                    if !due.isEmpty {
-                        s.peers[id] = p
-                        resend.append((id, due))
-                    }
-                }
+                return s.tracker.due(now: wallNow, after: configuration.resendAfter)
             }
             for (c, n) in expired { c.resume(returning: n) }
-            for (peer, batches) in resend {
-                for b in batches { transport.send(.events(batch: b.batch, lsn: b.lsn, events: b.events), to: peer) }
-            }
+            for (peer, b) in resend { transport.send(.events(batch: b.id, lsn: b.lsn, events: b.events), to: peer) }
         }
     }
 
@@ -251,26 +223,13 @@ final class ReplicationShell: Sendable {
     private func push(_ items: [(UInt64, IncidentEvent)]) {
         let lsn = items.last!.0
         let events = items.map(\.1)
-        let targets = members().filter { $0 != node }
-        let now = monotonicNanos()
+        let targets = members().filter { $0 != node }.map { ($0, transport.region(of: $0) ?? "") }
+        let now = clock.now()
         let batch: UInt64 = state.withLock { s in
-            let b = s.nextBatch
-            s.nextBatch += 1
             s.stats.pushedEvents += UInt64(events.count)
-            for t in targets {
-                var p = s.peers[t] ?? Peer()
-                p.inflight.append(Inflight(batch: b, lsn: lsn, events: events, acked: false, sentAt: now))
-                p.inflightEvents += events.count
-                while p.inflightEvents > configuration.inflightEventsMax, let first = p.inflight.first {
-                    // The peer is far behind or gone: forget the oldest; anti-entropy repairs it.
-                    p.inflightEvents -= first.events.count
-                    p.inflight.removeFirst()
-                }
-                s.peers[t] = p
-            }
-            return b
+            return s.tracker.push(events, lsn: lsn, to: targets, now: now)
         }
-        for t in targets { transport.send(.events(batch: batch, lsn: lsn, events: events), to: t) }
+        for (t, _) in targets { transport.send(.events(batch: batch, lsn: lsn, events: events), to: t) }
     }
 
     // MARK: - Inbox
@@ -345,19 +304,12 @@ final class ReplicationShell: Sendable {
     private func compareSummary(_ theirs: [UInt64], connection: PeerConnection) {
         let ours = digest.buckets
         guard theirs.count == ours.count else { return }
-        let differing = ours.indices.filter { ours[$0] != theirs[$0] }
+        let differing = AntiEntropy.differingBuckets(ours: ours, theirs: theirs)
         if differing.isEmpty {
             // The peer holds everything we hold: whatever pushes it missed are covered.
             if let peer = connection.peer?.node {
                 let lsn = log.durableLSN
-                state.withLock { s in
-                    if var p = s.peers[peer], p.acked < lsn {
-                        p.acked = lsn
-                        p.inflight.removeAll { $0.lsn <= lsn }
-                        p.inflightEvents = p.inflight.reduce(0) { $0 + $1.events.count }
-                        s.peers[peer] = p
-                    }
-                }
+                state.withLock { $0.tracker.confirmInSync(peer: peer, lsn: lsn) }
             }
             return
         }
@@ -367,22 +319,8 @@ final class ReplicationShell: Sendable {
     }
 
     private func compareDigests(buckets: [UInt16], theirs: [ClusterMessage.IncidentDigest], connection: PeerConnection) async {
-        var theirMap: [IncidentID: UInt64] = [:]
-        for d in theirs { theirMap[d.id] = d.digest }
         let ours = digest.digests(inBuckets: Set(buckets.map(Int.init)))
-        var send: [IncidentID] = []
-        var want: [IncidentID] = []
-        for (id, d) in ours {
-            if let t = theirMap.removeValue(forKey: id) {
-                if t != d {
-                    send.append(id)
-                    want.append(id)
-                }
-            } else {
-                send.append(id)
-            }
-        }
-        want += theirMap.keys
+        let (send, want) = AntiEntropy.plan(ours: ours, theirs: theirs.map { ($0.id, $0.digest) })
         if !want.isEmpty {
             for chunk in stride(from: 0, to: want.count, by: 10_000) {
                 connection.send(.recordRequest(Array(want[chunk..<min(want.count, chunk + 10_000)])))
@@ -422,7 +360,7 @@ final class ReplicationShell: Sendable {
     func status() -> (peers: [(NodeID, acked: UInt64, lag: UInt64, inflightEvents: Int)], stats: Stats) {
         let local = log.nextLSN - 1
         return state.withLock { s in
-            (s.peers.sorted { $0.key < $1.key }.map { ($0.key, $0.value.acked, local - min(local, $0.value.acked), $0.value.inflightEvents) }, s.stats)
+            (s.tracker.peers.sorted { $0.key < $1.key }.map { ($0.key, $0.value.acked, local - min(local, $0.value.acked), $0.value.inflightEvents) }, s.stats)
         }
     }
 }
