@@ -6,10 +6,13 @@ import Testing
 
 @Suite("Membership message binary coding")
 struct MembershipMessageCodingTests {
-    static let a = Member(node: NodeID("node-a"), address: "10.0.0.1:7946", region: "eu-west", state: .alive, incarnation: 0)
-    static let b = Member(node: NodeID("node_b.2"), address: "[::1]:7946", region: "us", state: .suspect, incarnation: 300)
+    static let a = Member(
+        node: NodeID("node-a"), address: "10.0.0.1:7946", region: "eu-west", state: .alive, incarnation: 0)
+    static let b = Member(
+        node: NodeID("node_b.2"), address: "[::1]:7946", region: "us", state: .suspect, incarnation: 300)
     static let c = Member(node: NodeID("C"), address: "h:1", region: "ap", state: .dead, incarnation: UInt64.max)
-    static let d = Member(node: NodeID("d"), address: "d.example:65535", region: "local", state: .left, incarnation: 1 << 40)
+    static let d = Member(
+        node: NodeID("d"), address: "d.example:65535", region: "local", state: .left, incarnation: 1 << 40)
 
     /// One message of every kind, including empty lists and extreme numbers.
     static let samples: [MembershipMessage] = [
@@ -92,7 +95,9 @@ struct MembershipMessageCodingTests {
     func longAddress() {
         var member = Self.a
         member.address = String(repeating: "x", count: 256)
-        #expect(throws: BinaryDecodingError.self) { try MembershipMessage(decoding: MembershipMessage.join(member).encoded) }
+        #expect(throws: BinaryDecodingError.self) {
+            try MembershipMessage(decoding: MembershipMessage.join(member).encoded)
+        }
         member.address = String(repeating: "x", count: 255)
         #expect((try? MembershipMessage(decoding: MembershipMessage.join(member).encoded)) == .join(member))
     }

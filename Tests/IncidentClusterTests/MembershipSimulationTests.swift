@@ -19,10 +19,11 @@ struct MembershipSimulationTests {
     /// n nodes that join through node 0 at random moments in the first 500 ms.
     static func formCluster(
         _ n: Int, seed: UInt64, configuration: MembershipConfiguration = .lan, regions: [String]? = nil,
-        linkDelayMs: ((Int, Int) -> Int64)? = nil
+        linkDelayMs: ((Int, Int) -> Int64)? = nil, tickInterval: Duration = MembershipSimulator.step
     ) -> MembershipSimulator {
         var sim = MembershipSimulator(seed: seed, configuration: configuration)
         if let linkDelayMs { sim.linkDelayMs = linkDelayMs }
+        sim.tickInterval = tickInterval
         for i in 0..<n { sim.addNode(region: regions?[i] ?? "local") }
         sim.join(0, seeds: [])
         var pending = Array(1..<n)
@@ -92,9 +93,11 @@ struct MembershipSimulationTests {
     /// every other node holds it `dead`, plus any false deaths seen meanwhile.
     static func crashDetection(
         n: Int, seed: UInt64, configuration: MembershipConfiguration = .lan, regions: [String]? = nil,
-        linkDelayMs: ((Int, Int) -> Int64)? = nil
+        linkDelayMs: ((Int, Int) -> Int64)? = nil, tickInterval: Duration = MembershipSimulator.step
     ) -> (seconds: Double?, falseDeaths: [String]) {
-        var sim = formCluster(n, seed: seed, configuration: configuration, regions: regions, linkDelayMs: linkDelayMs)
+        var sim = formCluster(
+            n, seed: seed, configuration: configuration, regions: regions, linkDelayMs: linkDelayMs,
+            tickInterval: tickInterval)
         guard sim.run(until: { $0.converged() }, limit: .seconds(10)) != nil else {
             return (nil, ["no convergence before the crash"])
         }
@@ -111,34 +114,49 @@ struct MembershipSimulationTests {
     /// Sweeps seeds, checks no false deaths, prints and returns (p50, p99, max).
     static func measureDetection(
         _ label: String, n: Int, runs: Int, base: UInt64, configuration: MembershipConfiguration = .lan,
-        regions: [String]? = nil, linkDelayMs: ((Int, Int) -> Int64)? = nil
+        regions: [String]? = nil, linkDelayMs: ((Int, Int) -> Int64)? = nil,
+        tickInterval: Duration = MembershipSimulator.step
     ) -> (p50: Double, p99: Double, max: Double) {
         var times: [Double] = []
         for seed in seeds(runs, base: base) {
             let (took, falseDeaths) = crashDetection(
-                n: n, seed: seed, configuration: configuration, regions: regions, linkDelayMs: linkDelayMs)
+                n: n, seed: seed, configuration: configuration, regions: regions, linkDelayMs: linkDelayMs,
+                tickInterval: tickInterval)
             #expect(took != nil, "seed=\(seed) \(label): crash not detected everywhere within 20 s")
             #expect(falseDeaths.isEmpty, "seed=\(seed) \(label): false deaths \(falseDeaths)")
             if let took { times.append(took) }
         }
         let result = (percentile(times, 50), percentile(times, 99), times.max() ?? .nan)
-        print("membership crash detection \(label): runs=\(times.count) p50=\(result.0) s p99=\(result.1) s max=\(result.2) s")
+        print(
+            "membership crash detection \(label): runs=\(times.count) p50=\(result.0) s p99=\(result.1) s max=\(result.2) s"
+        )
         return result
     }
 
-    @Test("a crashed node is dead on every other node within the LAN target (3 and 5 nodes)", arguments: [
-        (3, 150), (5, 100),
-    ])
+    @Test(
+        "a crashed node is dead on every other node within the LAN target (3 and 5 nodes)",
+        arguments: [
+            (3, 200), (5, 150),
+        ])
     func crashDetectionLAN(n: Int, runs: Int) {
         let (p50, p99, worst) = Self.measureDetection("LAN n=\(n)", n: n, runs: runs, base: UInt64(n) * 10_000)
         #expect(p50 <= 2.0, "C3: p50 \(p50) s > 2 s")
         #expect(p99 <= 3.0, "C3: p99 \(p99) s > 3 s")
-        #expect(worst <= 3.5, "worst detection \(worst) s")
+        #expect(worst <= 3.0, "worst detection \(worst) s > 3 s")
     }
 
-    @Test("9 nodes: a crash is detected everywhere within SPEC's 5 s")
+    @Test("3 nodes whose shells tick only every 100 ms still meet the LAN target")
+    func crashDetectionCoarseTicks() {
+        let (p50, p99, _) = Self.measureDetection(
+            "LAN n=3, ticks every 100 ms", n: 3, runs: 100, base: 30_000, tickInterval: .milliseconds(100))
+        #expect(p50 <= 2.0, "C3: p50 \(p50) s > 2 s")
+        #expect(p99 <= 3.0, "C3: p99 \(p99) s > 3 s")
+    }
+
+    @Test("9 nodes: a crash is detected everywhere within 3 s at p99, and always within SPEC's 5 s")
     func crashDetectionNineNodes() {
-        let (_, _, worst) = Self.measureDetection("LAN n=9", n: 9, runs: 30, base: 90_000)
+        let (_, p99, worst) = Self.measureDetection("LAN n=9", n: 9, runs: 40, base: 90_000)
+        #expect(p99 <= 3.0, "p99 \(p99) s > 3 s")
         #expect(worst <= 5.0, "SPEC §7.7: worst detection \(worst) s > 5 s")
     }
 
@@ -149,7 +167,7 @@ struct MembershipSimulationTests {
         // One-way delays: half of RTT 40 (eu–us), 80 (us–ap), 150 (eu–ap); 1 ms inside a region.
         let oneWay: [[Int64]] = [[1, 20, 75], [20, 1, 40], [75, 40, 1]]
         let (_, p99, _) = Self.measureDetection(
-            "WAN n=5", n: 5, runs: 60, base: 50_000, configuration: .wan, regions: regions,
+            "WAN n=5", n: 5, runs: 100, base: 50_000, configuration: .wan, regions: regions,
             linkDelayMs: { oneWay[regionOf[$0]][regionOf[$1]] })
         #expect(p99 <= 8.0, "R2: p99 \(p99) s > 8 s")
     }
@@ -158,7 +176,7 @@ struct MembershipSimulationTests {
 
     @Test("a node with two slow links (300 ms each way) is never suspected: indirect probes answer for it")
     func slowLinksBridgedByIndirectProbes() {
-        for seed in Self.seeds(8, base: 70_000) {
+        for seed in Self.seeds(10, base: 70_000) {
             var sim = Self.formCluster(5, seed: seed)
             #expect(sim.run(until: { $0.agreed() }, limit: .seconds(5)) != nil, "seed=\(seed)")
             let mark = sim.changes.count
@@ -170,13 +188,15 @@ struct MembershipSimulationTests {
         }
     }
 
-    @Test("a slow node (300 ms late) may be suspected but refutes and is never declared dead", arguments: [
-        ("answers late", Int64(300), Int64(0)), ("late both ways", Int64(300), Int64(300)),
-    ])
+    @Test(
+        "a slow node (300 ms late) may be suspected but refutes and is never declared dead",
+        arguments: [
+            ("answers late", Int64(300), Int64(0)), ("late both ways", Int64(300), Int64(300)),
+        ])
     func slowNodeNeverDead(_ label: String, outboundMs: Int64, inboundMs: Int64) {
         var suspicions = 0
         var longest: Duration = .zero
-        for seed in Self.seeds(8, base: 71_000 + UInt64(inboundMs)) {
+        for seed in Self.seeds(10, base: 71_000 + UInt64(inboundMs)) {
             var sim = Self.formCluster(5, seed: seed)
             #expect(sim.run(until: { $0.agreed() }, limit: .seconds(5)) != nil, "seed=\(seed)")
             let mark = sim.changes.count
@@ -193,9 +213,11 @@ struct MembershipSimulationTests {
         print("membership slow node (\(label)): \(suspicions) suspicions, all refuted; longest \(longest)")
     }
 
-    @Test("a partitioned node refutes after the heal and ends alive with a higher incarnation", arguments: [
-        Duration.milliseconds(1000), .seconds(10),
-    ])
+    @Test(
+        "a partitioned node refutes after the heal and ends alive with a higher incarnation",
+        arguments: [
+            Duration.milliseconds(1000), .seconds(10),
+        ])
     func partitionHeals(partition: Duration) {
         for seed in Self.seeds(10, base: 72_000 + UInt64(partition.wholeMilliseconds)) {
             var sim = Self.formCluster(5, seed: seed)
@@ -214,7 +236,9 @@ struct MembershipSimulationTests {
             }
             for observer in 0..<5 where observer != isolated {
                 let seen = sim.nodes[observer].instance.member(MembershipSimulator.nodeID(isolated))
-                #expect(seen?.state == .alive && seen?.incarnation == after, "seed=\(seed): node\(observer) holds \(String(describing: seen))")
+                #expect(
+                    seen?.state == .alive && seen?.incarnation == after,
+                    "seed=\(seed): node\(observer) holds \(String(describing: seen))")
             }
         }
     }
@@ -223,7 +247,7 @@ struct MembershipSimulationTests {
     func lossWithoutFalseDeaths() {
         var suspicions = 0
         var longest: Duration = .zero
-        for seed in Self.seeds(6, base: 73_000) {
+        for seed in Self.seeds(8, base: 73_000) {
             var sim = Self.formCluster(5, seed: seed)
             #expect(sim.run(until: { $0.agreed() }, limit: .seconds(5)) != nil, "seed=\(seed)")
             let mark = sim.changes.count
@@ -251,18 +275,21 @@ struct MembershipSimulationTests {
             let others = (0..<5).filter { $0 != leaver }
             let took = sim.run(
                 until: { s in others.allSatisfy { s.state(of: leaver, at: $0) == .left } }, limit: .seconds(3))
-            #expect(took != nil && took! <= .milliseconds(500), "seed=\(seed): left seen after \(String(describing: took))")
+            #expect(
+                took != nil && took! <= .milliseconds(500), "seed=\(seed): left seen after \(String(describing: took))")
             sim.run(for: .seconds(5))
             #expect(sim.changes[mark...].allSatisfy { $0.member.state != .dead }, "seed=\(seed)")
             #expect(others.allSatisfy { sim.state(of: leaver, at: $0) == .left }, "seed=\(seed)")
         }
     }
 
-    @Test("a restarted node (same id, new incarnation) is alive again everywhere", arguments: [
-        ("after it was declared dead", true, UInt64(1_000)),
-        ("before anyone noticed", false, UInt64(1_000)),
-        ("with a lower start incarnation than its previous life", true, UInt64(0)),
-    ])
+    @Test(
+        "a restarted node (same id, new incarnation) is alive again everywhere",
+        arguments: [
+            ("after it was declared dead", true, UInt64(1_000)),
+            ("before anyone noticed", false, UInt64(1_000)),
+            ("with a lower start incarnation than its previous life", true, UInt64(0)),
+        ])
     func restart(_ label: String, waitForDeath: Bool, startIncarnation: UInt64) {
         var slowest = 0.0
         for seed in Self.seeds(8, base: 75_000 + startIncarnation + (waitForDeath ? 1 : 0) * 100) {
@@ -287,7 +314,9 @@ struct MembershipSimulationTests {
             let now = sim.nodes[victim].instance.myself.incarnation
             #expect(now > previous, "seed=\(seed) \(label): incarnation \(previous) → \(now)")
             for observer in others {
-                #expect(sim.nodes[observer].instance.member(MembershipSimulator.nodeID(victim))?.incarnation == now, "seed=\(seed)")
+                #expect(
+                    sim.nodes[observer].instance.member(MembershipSimulator.nodeID(victim))?.incarnation == now,
+                    "seed=\(seed)")
             }
         }
         print("membership restart \(label): alive everywhere within \(slowest) s")

@@ -2,11 +2,11 @@ import IncidentCore
 import IncidentSimulation
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 @testable import IncidentCluster
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A deterministic, single-threaded simulation of N membership instances: a virtual clock that
 /// advances in 10 ms steps, and a mailbox with per-link delay, loss, partitions and crashed nodes.
@@ -61,6 +61,10 @@ struct MembershipSimulator {
     var slowLinksMs: [Int: Int64] = [:]
     /// Partition group of each node; messages between different groups are dropped.
     var group: [Int: Int] = [:]
+    /// How often each node's shell calls `onTick` (a multiple of `step`); each node gets a random
+    /// phase. The default ticks every step.
+    var tickInterval: Duration = MembershipSimulator.step
+    var tickPhaseMs: [Int64] = []
     /// Every member change, in order.
     var changes: [Change] = []
 
@@ -79,7 +83,10 @@ struct MembershipSimulator {
     mutating func addNode(region: String = "local", incarnation: UInt64 = 1) -> Int {
         let i = nodes.count
         let me = Member(node: Self.nodeID(i), address: Self.address(i), region: region, incarnation: incarnation)
-        nodes.append(Node(instance: MembershipInstance(myself: me, configuration: configuration, seed: random.next()), address: me.address, region: region))
+        nodes.append(
+            Node(
+                instance: MembershipInstance(myself: me, configuration: configuration, seed: random.next()),
+                address: me.address, region: region))
         return i
     }
 
@@ -95,7 +102,8 @@ struct MembershipSimulator {
     /// Node `i` comes back as a new process with the same id and address, a higher start
     /// incarnation, and joins through `seeds`.
     mutating func restart(_ i: Int, incarnation: UInt64, seeds: [Int]) {
-        let me = Member(node: Self.nodeID(i), address: nodes[i].address, region: nodes[i].region, incarnation: incarnation)
+        let me = Member(
+            node: Self.nodeID(i), address: nodes[i].address, region: nodes[i].region, incarnation: incarnation)
         nodes[i].instance = MembershipInstance(myself: me, configuration: configuration, seed: random.next())
         nodes[i].running = true
         join(i, seeds: seeds)
@@ -117,7 +125,12 @@ struct MembershipSimulator {
             let message = popMin()
             deliver(message)
         }
-        for i in nodes.indices where nodes[i].running {
+        let tickMs = tickInterval.wholeMilliseconds
+        while tickPhaseMs.count < nodes.count {
+            tickPhaseMs.append(tickMs <= 10 ? 0 : Int64(random.next() % UInt64(tickMs / 10)) * 10)
+        }
+        let elapsedMs = (now - Self.start).wholeMilliseconds
+        for i in nodes.indices where nodes[i].running && (elapsedMs - tickPhaseMs[i]) % tickMs == 0 {
             let directives = nodes[i].instance.onTick(now: now)
             carry(directives, from: i)
         }
@@ -147,7 +160,8 @@ struct MembershipSimulator {
         let expected = running.map { Self.nodeID($0) }
         for i in running {
             let active = nodes[i].instance.members.filter { $0.state.isActive }
-            guard active.count == expected.count, active.allSatisfy({ $0.state == .alive && expected.contains($0.node) })
+            guard active.count == expected.count,
+                active.allSatisfy({ $0.state == .alive && expected.contains($0.node) })
             else { return false }
         }
         return true
@@ -193,7 +207,9 @@ struct MembershipSimulator {
             linkDelayMs(i, j) + jitter + outboundDelayMs[i, default: 0] + inboundDelayMs[j, default: 0]
             + slowLinksMs[Self.linkKey(i, j), default: 0]
         sentCount += 1
-        push(InFlight(deliverAt: now.unixMillis + max(1, delay), order: sentCount, from: i, to: j, bytes: message.encoded))
+        push(
+            InFlight(
+                deliverAt: now.unixMillis + max(1, delay), order: sentCount, from: i, to: j, bytes: message.encoded))
     }
 
     mutating func deliver(_ m: InFlight) {

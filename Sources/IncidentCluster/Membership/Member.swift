@@ -55,7 +55,9 @@ public struct Member: Sendable, Equatable, CustomStringConvertible {
     public var incarnation: UInt64
 
     /// Creates a record.
-    public init(node: NodeID, address: String, region: String = "local", state: MemberState = .alive, incarnation: UInt64 = 0) {
+    public init(
+        node: NodeID, address: String, region: String = "local", state: MemberState = .alive, incarnation: UInt64 = 0
+    ) {
         self.node = node
         self.address = address
         self.region = region

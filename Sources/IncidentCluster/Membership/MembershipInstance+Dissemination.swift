@@ -31,7 +31,7 @@ extension MembershipInstance {
             return
         }
         guard let i = index(of: update.node) else {
-            guard update.state.isActive else { return }
+            guard update.state.isActive, entries.count + 1 < configuration.membersMax else { return }
             entries.insert(Entry(member: update, changedAt: now), at: insertionIndex(of: update.node))
             enqueue(update.node, fresh: true)
             directives.append(.memberChanged(update, previous: nil))

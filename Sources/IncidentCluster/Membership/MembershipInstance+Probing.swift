@@ -21,7 +21,8 @@ extension MembershipInstance {
                 p.indirectSent = true
                 if let i = index(of: p.target), entries[i].member.state.isActive {
                     let target = entries[i].member
-                    directives.append(.send(.ping(sequence: p.sequence, updates: piggyback(for: target.node)), to: target.address))
+                    directives.append(
+                        .send(.ping(sequence: p.sequence, updates: piggyback(for: target.node)), to: target.address))
                     let helpers = randomMembers(configuration.indirectProbes, excluding: target.node, aliveOnly: true)
                     for helper in helpers {
                         let message = MembershipMessage.pingRequest(
@@ -42,7 +43,8 @@ extension MembershipInstance {
         nextProbeAt = now + interval
         guard let target = nextProbeTarget() else { return }
         let p = Probe(
-            target: target.node, sequence: nextSequence(), timeoutAt: now + currentProbeTimeout, deadline: now + interval)
+            target: target.node, sequence: nextSequence(), timeoutAt: now + currentProbeTimeout,
+            deadline: now + interval)
         probe = p
         directives.append(.send(.ping(sequence: p.sequence, updates: piggyback(for: target.node)), to: target.address))
     }
@@ -125,7 +127,9 @@ extension MembershipInstance {
                 gossipSoon = true
                 directives.append(.memberChanged(entries[i].member, previous: .suspect))
             case .dead, .left:
-                if now >= entries[i].changedAt + configuration.deadRetention { forgotten.append(entries[i].member.node) }
+                if now >= entries[i].changedAt + configuration.deadRetention {
+                    forgotten.append(entries[i].member.node)
+                }
             }
         }
         guard !forgotten.isEmpty else { return }
@@ -158,7 +162,8 @@ extension MembershipInstance {
         let dead = entries.indices.filter { entries[$0].member.state == .dead }
         guard let i = dead.randomElement(using: &random) else { return }
         let member = entries[i].member
-        directives.append(.send(.ping(sequence: nextSequence(), updates: piggyback(for: member.node)), to: member.address))
+        directives.append(
+            .send(.ping(sequence: nextSequence(), updates: piggyback(for: member.node)), to: member.address))
     }
 
     /// Anti-entropy pull: asks one random alive member for its member list.

@@ -38,6 +38,10 @@ import IncidentCore
 // - Anti-entropy: every `syncInterval` a `join` to one random alive member pulls its whole member
 //   list (memberlist's push-pull, pull half only; the other side pulls on its own schedule), so a
 //   member that missed an update — piggybacking is probabilistic — catches up within about that.
+// - Urgent news is not left to the gossip timer: a member this node suspects gets its `suspect`
+//   record at once; any state change (this node's or learned) is gossiped at the next tick; and a
+//   refuted suspicion or death is sent straight to every alive or suspect member, because each
+//   of them runs its own suspicion timer and a probabilistic epidemic can miss one.
 // - The direct ping is repeated once together with the indirect probes, which halves false
 //   suspicions under packet loss in small clusters (where there are few helpers).
 // - Lifeguard's local health multiplier is kept (a failed probe with missing nacks, or a

@@ -19,7 +19,8 @@ import IncidentCore
 extension MembershipMessage {
     /// Wire codes of the message types.
     enum TypeCode: UInt8 {
-        case ping = 1, ack, pingRequest, nack, join, joinReply, leave, gossip
+        case ping = 1
+        case ack, pingRequest, nack, join, joinReply, leave, gossip
     }
 
     /// Longest accepted gossip address, in UTF-8 bytes.
@@ -105,7 +106,8 @@ extension MembershipMessage {
         var r = ByteReader(bytes)
         try self.init(from: &r)
         guard r.remaining == 0 else {
-            throw BinaryDecodingError(offset: r.offset, message: "\(r.remaining) unexpected bytes after membership message")
+            throw BinaryDecodingError(
+                offset: r.offset, message: "\(r.remaining) unexpected bytes after membership message")
         }
     }
 
@@ -148,12 +150,14 @@ extension MembershipMessage {
         let address = try r.readString()
         guard !address.isEmpty, address.utf8.count <= addressBytesMax else {
             throw BinaryDecodingError(
-                offset: addressAt, message: "member address of \(address.utf8.count) bytes; expected 1-\(addressBytesMax)")
+                offset: addressAt,
+                message: "member address of \(address.utf8.count) bytes; expected 1-\(addressBytesMax)")
         }
         let regionAt = r.offset
         let region = try r.readString()
         guard NodeID.isValid(region) else {
-            throw BinaryDecodingError(offset: regionAt, message: "member region is not valid (1-64 of A-Z a-z 0-9 . _ -)")
+            throw BinaryDecodingError(
+                offset: regionAt, message: "member region is not valid (1-64 of A-Z a-z 0-9 . _ -)")
         }
         let stateAt = r.offset
         let stateCode = try r.readUInt8()

@@ -153,8 +153,14 @@ public struct SHA256: Sendable {
                         let sigma1 = rotr(y, 17) ^ rotr(y, 19) ^ (y >> 10)
                         w[t] = w[t &- 16] &+ sigma0 &+ w[t &- 7] &+ sigma1
                     }
-                    var a = s.a, b = s.b, c = s.c, d = s.d
-                    var e = s.e, f = s.f, g = s.g, h = s.h
+                    var a = s.a
+                    var b = s.b
+                    var c = s.c
+                    var d = s.d
+                    var e = s.e
+                    var f = s.f
+                    var g = s.g
+                    var h = s.h
                     for t in 0..<64 {
                         let bigSigma1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
                         let choose = (e & f) ^ (~e & g)

@@ -151,7 +151,11 @@ final class ReplicationShell: Sendable {
     /// returns how many do.
     func waitReplicas(lsn: UInt64, need: Int) async -> Int {
         let foreign = foreignAvailable()
-        if need <= 1 { return state.withLock { $0.tracker.replicas(of: lsn, myRegion: region).count } }
+        // No waiting for a quorum that cannot form: with fewer live members than `need`, answer
+        // now with what holds the write (a cut-off node keeps taking alerts at full speed).
+        if need <= 1 || 1 + members().filter({ $0 != node }).count < need {
+            return state.withLock { $0.tracker.replicas(of: lsn, myRegion: region).count }
+        }
         let deadline = monotonicNanos() + UInt64(configuration.quorumTimeout.wholeMilliseconds) * 1_000_000
         return await withCheckedContinuation { c in
             let ready: Int? = state.withLock { s in
