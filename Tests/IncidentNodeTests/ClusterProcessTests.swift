@@ -45,13 +45,14 @@ struct ClusterProcessTests {
             try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         }
 
-        func start(_ id: String, peers: [SocketAddress]) throws -> Node {
+        func start(_ id: String, peers: [SocketAddress], keyFile: String? = nil) throws -> Node {
             let dir = root + "/" + id
             let log = root + "/\(id).log"
             var args = [
                 "--node-id", id, "--data-dir", dir, "--admin", "127.0.0.1:0", "--gossip", "127.0.0.1:0", "--write-quorum", "2",
                 "--fault-injection", "on",
             ]
+            if let keyFile { args += ["--cluster-key-file", keyFile] }
             if !peers.isEmpty { args += ["--peers", peers.map(\.description).joined(separator: ",")] }
             let p = try ChildProcess(path: ProcessCrashTests.binaryDirectory + "/aetherd", arguments: args, stderrPath: log)
             guard let line = p.readLine(timeoutMillis: 60_000), line.hasPrefix("aetherd ready") else {
@@ -243,6 +244,36 @@ struct ClusterProcessTests {
         let after = try cluster.waitForConvergence()
         #expect(after == before)
         try Self.check(cluster, storm: storm, prefix: "wipe")
+    }
+
+    @Test("with a cluster key, a node holding another key is refused and its frames are counted")
+    func clusterKeyAuthenticatesGossip() throws {
+        let cluster = try Cluster()
+        defer { cluster.stop() }
+        let keyA = cluster.root + "/a.key"
+        let keyB = cluster.root + "/b.key"
+        try "a-secret-cluster-key-0001\n".write(toFile: keyA, atomically: true, encoding: .utf8)
+        try "b-another-cluster-key-002\n".write(toFile: keyB, atomically: true, encoding: .utf8)
+        let n1 = try cluster.start("node1", peers: [], keyFile: keyA)
+        let n2 = try cluster.start("node2", peers: [n1.gossip], keyFile: keyA)
+        let intruder = try cluster.start("intruder", peers: [n1.gossip], keyFile: keyB)
+        cluster.nodes = [n1, n2, intruder]
+        let deadline = Date().addingTimeInterval(20)
+        var status: JSONValue = .null
+        while Date() < deadline {
+            status = try Client(n1.admin).call("cluster.status")
+            let names = (status["members"]?.arrayValue ?? []).compactMap { $0["node_id"]?.stringValue }
+            let rejected = status["frames_rejected"]?["unauthenticated"]?.intValue ?? 0
+            if names.contains("node2"), rejected > 0 { break }
+            usleep(100_000)
+        }
+        let names = (status["members"]?.arrayValue ?? []).compactMap { $0["node_id"]?.stringValue }
+        #expect(names.contains("node2"))
+        #expect(!names.contains("intruder"), "a node with another key joined: \(status)")
+        #expect((status["frames_rejected"]?["unauthenticated"]?.intValue ?? 0) > 0)
+        // Writes still replicate between the nodes that share the key.
+        let r = try Client(n1.admin).call("alert.ingest", ["title": "Keyed", "dedup_key": "keyed-1"])
+        #expect(r["replicas"]?.intValue == 2)
     }
 
     @Test("a partition with writes on both sides heals into one state, one incident per key")
