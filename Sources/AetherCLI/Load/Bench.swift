@@ -61,13 +61,15 @@ enum Bench {
             scale: scale, only: Set((inv.value("only") ?? "").split(separator: ",").map(String.init)), logDir: logDir,
             print: { s in ProcessLimits.printErrorInline(s + "\n") })
         var rows: [Row] = []
-        if ctx.wants("S1") { rows.append(try ingestBatched(ctx)) }
-        if ctx.wants("S2") { rows.append(try ingestSingle(ctx)) }
-        if ctx.wants("S3") { rows += try latency(ctx) }
+        let singleNode = ctx.only.isEmpty || ctx.only.contains { $0.hasPrefix("S") }
+        if singleNode && ctx.wants("S1") { rows.append(try ingestBatched(ctx)) }
+        if singleNode && ctx.wants("S2") { rows.append(try ingestSingle(ctx)) }
+        if singleNode && ctx.wants("S3") { rows += try latency(ctx) }
         rows.append(Row(id: "S4", figure: "HTTP PagerDuty Events v2, 32 connections", target: "≥ 30,000 events/s", unit: "events/s", note: "not measured: the HTTP intake is not built yet", higherIsBetter: true, threshold: nil))
-        if ctx.wants("S5") { rows += try restart(ctx) }
-        if ctx.wants("S6") || ctx.wants("S7") { rows += try memoryAndList(ctx) }
+        if singleNode && ctx.wants("S5") { rows += try restart(ctx) }
+        if singleNode && (ctx.wants("S6") || ctx.wants("S7")) { rows += try memoryAndList(ctx) }
         rows.append(Row(id: "S8", figure: "100,000 pending escalation timers during S1", target: "p99 lateness ≤ 100 ms", unit: "ms", note: "not measured: escalation timers are not built yet", higherIsBetter: false, threshold: nil))
+        if ctx.only.contains(where: { $0.hasPrefix("C") || $0.hasPrefix("R") }) || inv.flag("cluster") { rows += try ClusterBench.rows(ctx) }
         BenchProcesses.removeTree(logDir)
         let path = try writeJSON(rows, ctx: ctx, output: inv.value("output"))
         inv.show(.object(["rows": .array(rows.map { .object(json($0)) }), "file": .string(path)])) { _ in table(rows) + "\n\nwritten to \(path)" }

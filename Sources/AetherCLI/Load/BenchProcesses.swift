@@ -11,6 +11,8 @@ enum BenchProcesses {
     struct Node {
         let process: ChildProcess
         let admin: SocketAddress
+        /// The bound gossip address.
+        let gossip: SocketAddress
         /// Milliseconds from spawn to the ready line.
         let readyMillis: Double
     }
@@ -32,11 +34,11 @@ enum BenchProcesses {
     }
 
     /// Starts `aetherd` on an ephemeral admin port and waits for its ready line.
-    static func startNode(_ binary: String, dataDir: String, extra: [String] = [], logPath: String) throws(CLIError) -> Node {
+    static func startNode(_ binary: String, dataDir: String, id: String = "bench", extra: [String] = [], logPath: String) throws(CLIError) -> Node {
         let t0 = monotonicNanos()
         let p: ChildProcess
         do {
-            p = try ChildProcess(path: binary, arguments: ["--node-id", "bench", "--data-dir", dataDir, "--admin", "127.0.0.1:0", "--gossip", "127.0.0.1:0"] + extra, stderrPath: logPath)
+            p = try ChildProcess(path: binary, arguments: ["--node-id", id, "--data-dir", dataDir, "--admin", "127.0.0.1:0", "--gossip", "127.0.0.1:0"] + extra, stderrPath: logPath)
         } catch {
             throw CLIError(.failed("cannot start \(binary): \(error) (build it with `swift build -c release`, or pass --aetherd PATH)"))
         }
@@ -46,12 +48,14 @@ enum BenchProcesses {
         }
         let ms = Double(monotonicNanos() - t0) / 1e6
         guard let field = line.split(separator: " ").first(where: { $0.hasPrefix("admin=") }),
-            let admin = try? SocketAddress(parsing: String(field.dropFirst(6)))
+            let admin = try? SocketAddress(parsing: String(field.dropFirst(6))),
+            let gfield = line.split(separator: " ").first(where: { $0.hasPrefix("gossip=") }),
+            let gossip = try? SocketAddress(parsing: String(gfield.dropFirst(7)))
         else {
             p.kill9()
-            throw CLIError(.failed("cannot read the admin address from '\(line)'"))
+            throw CLIError(.failed("cannot read the admin and gossip addresses from '\(line)'"))
         }
-        return Node(process: p, admin: admin, readyMillis: ms)
+        return Node(process: p, admin: admin, gossip: gossip, readyMillis: ms)
     }
 
     /// Stops a node with SIGTERM and waits.

@@ -70,7 +70,7 @@ enum LoadCommands {
 
     static let bench = CommandSpec(
         ["bench"], "single-node benchmarks (PERFORMANCE-TARGETS.md) with Alertmanager side by side",
-        values: ["runs", "only", "aetherd", "alertmanager", "output", "scale"], flags: ["skip-alertmanager"]
+        values: ["runs", "only", "aetherd", "alertmanager", "output", "scale"], flags: ["skip-alertmanager", "cluster"]
     ) { (inv) throws(CLIError) in
         try Bench.run(inv)
     }

@@ -1,0 +1,241 @@
+import AetherJSON
+import PosixIO
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The three-node and five-node rows of PERFORMANCE-TARGETS.md (C1–C6, R1–R2), each on freshly
+/// started `aetherd` processes on loopback with write quorum 2.
+enum ClusterBench {
+    /// A set of running nodes.
+    final class Nodes {
+        var nodes: [BenchProcesses.Node] = []
+        var ids: [String] = []
+        let root: String
+        let ctx: Bench.Context
+        var extra: [String]
+
+        init(_ ctx: Bench.Context, count: Int, regions: [String]? = nil, extra: [String] = []) throws(CLIError) {
+            self.ctx = ctx
+            self.extra = extra
+            root = try BenchProcesses.tempDirectory("cluster")
+            for k in 0..<count {
+                let id = "n\(k + 1)"
+                ids.append(id)
+                nodes.append(try start(k, region: regions?[k] ?? "local"))
+            }
+            try waitAlive(count)
+        }
+
+        func start(_ k: Int, region: String, wipe: Bool = false) throws(CLIError) -> BenchProcesses.Node {
+            let dir = "\(root)/\(ids[k])"
+            if wipe { PosixFS.removeTree(dir) }
+            var args = ["--write-quorum", "2", "--fault-injection", "on", "--region", region] + extra
+            if k > 0 || nodes.count > 1 {
+                let seed = k == 0 ? nodes[1].gossip : nodes[0].gossip
+                args += ["--peers", seed.description]
+            }
+            return try BenchProcesses.startNode(ctx.aetherd, dataDir: dir, id: ids[k], extra: args, logPath: "\(root)/\(ids[k]).log")
+        }
+
+        /// Waits until every node sees `count` alive members.
+        func waitAlive(_ count: Int, timeoutSeconds: Double = 60) throws(CLIError) {
+            let deadline = monotonicNanos() + UInt64(timeoutSeconds * 1e9)
+            while monotonicNanos() < deadline {
+                if nodes.allSatisfy({ alive(on: $0) == count }) { return }
+                usleep(50_000)
+            }
+            throw CLIError(.failed("the cluster did not form; logs in \(root)"))
+        }
+
+        func alive(on node: BenchProcesses.Node) -> Int {
+            guard let c = try? AdminClient(address: node.admin, token: nil), let s = try? c.call("cluster.status") else { return -1 }
+            return (s["members"]?.arrayValue ?? []).filter { $0["state"]?.stringValue == "alive" }.count
+        }
+
+        func state(of id: String, on node: BenchProcesses.Node) -> String? {
+            guard let c = try? AdminClient(address: node.admin, token: nil), let s = try? c.call("cluster.status") else { return nil }
+            return (s["members"]?.arrayValue ?? []).first { $0["node_id"]?.stringValue == id }?["state"]?.stringValue
+        }
+
+        /// Waits until every listed node reports the same digest; returns the seconds it took.
+        func waitConverged(_ which: [Int], timeoutSeconds: Double = 120) throws(CLIError) -> Double {
+            let t0 = monotonicNanos()
+            while Double(monotonicNanos() - t0) / 1e9 < timeoutSeconds {
+                let digests = which.map { k in (try? AdminClient(address: nodes[k].admin, token: nil).call("log.digest")["digest"]?.stringValue) ?? nil }
+                if let d = digests.first ?? nil, digests.allSatisfy({ $0 == d }) { return Double(monotonicNanos() - t0) / 1e9 }
+                usleep(20_000)
+            }
+            throw CLIError(.failed("nodes did not converge within \(Int(timeoutSeconds)) s; logs in \(root)"))
+        }
+
+        func faults(on k: Int, _ args: JSONObject) throws(CLIError) {
+            _ = try AdminClient(address: nodes[k].admin, token: nil).call("cluster.faults", args)
+        }
+
+        func stop() {
+            for n in nodes { n.process.kill9() }
+            BenchProcesses.removeTree(root)
+        }
+    }
+
+    static func rows(_ ctx: Bench.Context) throws(CLIError) -> [Bench.Row] {
+        var out: [Bench.Row] = []
+        if ctx.wants("C1") || ctx.wants("C2") { out += try throughputAndLatency(ctx) }
+        if ctx.wants("C3") { out.append(try crashDetection(ctx, regions: nil)) }
+        if ctx.wants("C4") { out.append(try convergenceAfterPartition(ctx)) }
+        if ctx.wants("C5") || ctx.wants("C6") { out += try catchUpAndSteadyState(ctx) }
+        if ctx.wants("R1") || ctx.wants("R2") { out += try regions(ctx) }
+        return out
+    }
+
+    static func throughputAndLatency(_ ctx: Bench.Context) throws(CLIError) -> [Bench.Row] {
+        var c1 = Bench.Row(id: "C1", figure: "3 nodes, quorum 2: ingest round-robin, batches of 1,000", target: "≥ 50,000 alerts/s", unit: "alerts/s", higherIsBetter: true, threshold: 50_000)
+        var p50 = Bench.Row(id: "C2", figure: "3 nodes: ack latency of batches of 100 at half the C1 rate — p50", target: "≤ 3 ms", unit: "ms", higherIsBetter: false, threshold: 3)
+        var p99 = Bench.Row(id: "C2", figure: "same — p99", target: "≤ 20 ms", unit: "ms", higherIsBetter: false, threshold: 20)
+        for run in 1...ctx.runs {
+            ctx.print("C1/C2 run \(run)/\(ctx.runs)")
+            let nodes = try Nodes(ctx, count: 3)
+            defer { nodes.stop() }
+            var c = StormConfiguration(nodes: nodes.nodes.map(\.admin))
+            c.total = ctx.n(300_000); c.keys = 1000; c.batch = 1000; c.connections = 6; c.window = 4; c.keyPrefix = "c1-\(run)"
+            let r = try Bench.checked(Storm.run(c))
+            c1.values.append(r.alertsPerSecond)
+            var l = StormConfiguration(nodes: nodes.nodes.map(\.admin))
+            l.total = ctx.n(100_000); l.keys = 1000; l.batch = 100; l.connections = 6; l.window = 8; l.keyPrefix = "c2-\(run)"
+            l.rate = max(1000, Int(r.alertsPerSecond / 2))
+            let lr = try Bench.checked(Storm.run(l))
+            p50.values.append(lr.percentileMillis(0.5))
+            p99.values.append(lr.percentileMillis(0.99))
+        }
+        return [c1, p50, p99]
+    }
+
+    static func crashDetection(_ ctx: Bench.Context, regions: [String]?) throws(CLIError) -> Bench.Row {
+        let wan = regions != nil
+        var row = Bench.Row(
+            id: wan ? "R2" : "C3", figure: wan ? "5 nodes, 3 regions (WAN profile): kill -9 → dead on every node — p99" : "3 nodes: kill -9 → marked dead on every other node — p50",
+            target: wan ? "≤ 8 s" : "≤ 2 s (p99 ≤ 3 s)", unit: "s", higherIsBetter: false, threshold: wan ? 8 : 2)
+        let count = regions?.count ?? 3
+        let extra = wan ? ["--config", try wanConfig(ctx)] : []
+        let nodes = try Nodes(ctx, count: count, regions: regions, extra: extra)
+        defer { nodes.stop() }
+        if wan { try injectLatency(nodes, regions: regions!) }
+        var samples: [Double] = []
+        for run in 1...max(ctx.runs, 5) {
+            ctx.print("\(row.id) sample \(run)")
+            let victim = count - 1
+            nodes.nodes[victim].process.kill9()
+            let t0 = monotonicNanos()
+            while true {
+                let seen = (0..<victim).allSatisfy { nodes.state(of: nodes.ids[victim], on: nodes.nodes[$0]) == "dead" }
+                if seen { break }
+                if Double(monotonicNanos() - t0) / 1e9 > 30 { throw CLIError(.failed("\(nodes.ids[victim]) was not marked dead within 30 s")) }
+                usleep(20_000)
+            }
+            samples.append(Double(monotonicNanos() - t0) / 1e9)
+            nodes.nodes[victim] = try nodes.start(victim, region: regions?[victim] ?? "local")
+            if wan { try injectLatency(nodes, regions: regions!) }
+            try nodes.waitAlive(count)
+        }
+        samples.sort()
+        row.values = wan ? [samples[min(samples.count - 1, Int(Double(samples.count) * 0.99))]] : samples
+        row.note = "\(row.id) samples (s): " + samples.map { String(($0 * 100).rounded() / 100) }.joined(separator: " ")
+            + "; p99 \(String((samples[min(samples.count - 1, Int(Double(samples.count) * 0.99))] * 100).rounded() / 100)) s"
+        return row
+    }
+
+    static func convergenceAfterPartition(_ ctx: Bench.Context) throws(CLIError) -> Bench.Row {
+        var row = Bench.Row(id: "C4", figure: "3 nodes: convergence after a 30 s partition, 10,000 incidents changed on both sides", target: "≤ 2 s after heal", unit: "s", higherIsBetter: false, threshold: 2)
+        for run in 1...ctx.runs {
+            ctx.print("C4 run \(run)/\(ctx.runs) (30 s partition)")
+            let nodes = try Nodes(ctx, count: 3)
+            defer { nodes.stop() }
+            for (a, b) in [(0, 2), (1, 2), (2, 0), (2, 1)] { try nodes.faults(on: a, ["peer": .string(nodes.ids[b]), "partition": "both"]) }
+            let t0 = monotonicNanos()
+            for (side, targets) in [(0, [nodes.nodes[0].admin, nodes.nodes[1].admin]), (1, [nodes.nodes[2].admin])] {
+                var c = StormConfiguration(nodes: targets)
+                c.total = ctx.n(10_000) / 2; c.keys = c.total; c.batch = 500; c.connections = targets.count; c.window = 2
+                c.keyPrefix = "c4-\(run)-\(side)"
+                _ = try Bench.checked(Storm.run(c))
+            }
+            while Double(monotonicNanos() - t0) / 1e9 < 30 { usleep(100_000) }
+            for k in 0..<3 { try nodes.faults(on: k, ["clear": true]) }
+            row.values.append(try nodes.waitConverged([0, 1, 2]))
+        }
+        return row
+    }
+
+    static func catchUpAndSteadyState(_ ctx: Bench.Context) throws(CLIError) -> [Bench.Row] {
+        var c5 = Bench.Row(id: "C5", figure: "3 nodes: wiped node rejoins with 100,000 incidents / 1,000,000 events → caught up", target: "≤ 15 s", unit: "s", higherIsBetter: false, threshold: 15)
+        var c6 = Bench.Row(id: "C6", figure: "anti-entropy traffic per peer per round at steady state, 100,000 incidents", target: "≤ 10 KB", unit: "bytes", higherIsBetter: false, threshold: 10_000)
+        ctx.print("C5/C6: filling the cluster")
+        let nodes = try Nodes(ctx, count: 3)
+        defer { nodes.stop() }
+        var c = StormConfiguration(nodes: nodes.nodes.map(\.admin))
+        c.total = ctx.n(1_000_000); c.keys = ctx.n(100_000); c.batch = 1000; c.connections = 6; c.window = 4; c.keyPrefix = "c5"
+        _ = try Bench.checked(Storm.run(c))
+        _ = try nodes.waitConverged([0, 1, 2])
+        // C6: anti-entropy bytes over ~10 idle seconds.
+        func aeBytes() throws(CLIError) -> (UInt64, UInt64) {
+            let s = try AdminClient(address: nodes.nodes[0].admin, token: nil).call("cluster.status")
+            return (UInt64(s["replication"]?["anti_entropy_bytes"]?.intValue ?? 0), UInt64(s["replication"]?["anti_entropy_rounds"]?.intValue ?? 0))
+        }
+        let (b0, r0) = try aeBytes()
+        usleep(10_000_000)
+        let (b1, r1) = try aeBytes()
+        if r1 > r0 { c6.values.append(Double(b1 - b0) / Double(r1 - r0) / 2) }  // two peers per round
+        for run in 1...ctx.runs {
+            ctx.print("C5 run \(run)/\(ctx.runs): wipe node3")
+            nodes.nodes[2].process.kill9()
+            let t0 = monotonicNanos()
+            nodes.nodes[2] = try nodes.start(2, region: "local", wipe: true)
+            _ = try nodes.waitConverged([0, 1, 2], timeoutSeconds: 300)
+            c5.values.append(Double(monotonicNanos() - t0) / 1e9)
+        }
+        return [c5, c6]
+    }
+
+    static func regions(_ ctx: Bench.Context) throws(CLIError) -> [Bench.Row] {
+        let regions = ["eu-west", "eu-west", "us-east", "us-east", "ap-south"]
+        var r1 = Bench.Row(id: "R1", figure: "5 nodes, 3 regions (40/80/150 ms RTT): ack p99 with a copy in another region (from eu-west)", target: "≤ 80 + 20 ms", unit: "ms", higherIsBetter: false, threshold: 100)
+        do {
+            let nodes = try Nodes(ctx, count: 5, regions: regions, extra: ["--config", try wanConfig(ctx)])
+            defer { nodes.stop() }
+            try injectLatency(nodes, regions: regions)
+            for run in 1...ctx.runs {
+                ctx.print("R1 run \(run)/\(ctx.runs)")
+                var c = StormConfiguration(nodes: [nodes.nodes[0].admin])
+                c.total = ctx.n(5000); c.keys = 500; c.batch = 10; c.connections = 2; c.window = 4; c.rate = 1000; c.keyPrefix = "r1-\(run)"
+                let r = try Bench.checked(Storm.run(c))
+                r1.values.append(r.percentileMillis(0.99))
+            }
+        }
+        return [r1, try crashDetection(ctx, regions: regions)]
+    }
+
+    /// Injects half of each region pair's RTT on both directions (eu↔us 80, eu↔ap 150, us↔ap 40).
+    static func injectLatency(_ nodes: Nodes, regions: [String]) throws(CLIError) {
+        func rtt(_ a: String, _ b: String) -> Int {
+            let pair = Set([a, b])
+            if pair == ["eu-west", "us-east"] { return 80 }
+            if pair == ["eu-west", "ap-south"] { return 150 }
+            if pair == ["us-east", "ap-south"] { return 40 }
+            return 0
+        }
+        for a in 0..<nodes.nodes.count {
+            for b in 0..<nodes.nodes.count where a != b && rtt(regions[a], regions[b]) > 0 {
+                try nodes.faults(on: a, ["peer": .string(nodes.ids[b]), "latency_ms": .int(Int64(rtt(regions[a], regions[b]) / 2))])
+            }
+        }
+    }
+
+    static func wanConfig(_ ctx: Bench.Context) throws(CLIError) -> String {
+        let path = ctx.logDir + "/wan.json"
+        guard let f = fopen(path, "w") else { throw CLIError(.failed("cannot write \(path)")) }
+        fputs("{\"membership_profile\": \"wan\"}\n", f)
+        fclose(f)
+        return path
+    }
+}
