@@ -78,23 +78,60 @@ public final class IncidentService: Sendable {
         }
         var results = alerts.map { IngestResult(incidentID: nil, created: false, dedupKey: $0.effectiveDedupKey) }
         var lsn: UInt64 = 0
-        if let router {
-            for (owner, indices) in remote {
-                if let (replicas, answers) = await router.forward(indices.map { alerts[$0] }, to: owner), answers.count == indices.count {
-                    for (k, n) in indices.enumerated() {
-                        results[n].incidentID = answers[k].incident
-                        results[n].created = answers[k].created
-                        results[n].forwardedReplicas = replicas
-                    }
-                } else {
-                    // The owner did not answer in time: take the alerts here (never refuse an alert);
-                    // a duplicate incident this creates is merged once the owner is back.
-                    let (local, l) = try await ingest(indices.map { alerts[$0] }, actor: actor, forward: false)
-                    for (k, n) in indices.enumerated() { results[n] = local[k] }
-                    lsn = max(lsn, l)
+        // Forwards to other owners run while this node handles its own keys.
+        var localError: IncidentOpError?
+        let forwarded: [(NodeID, [Int], (replicas: Int, results: [ForwardedAnswer])?)] = await withTaskGroup(
+            of: (NodeID, [Int], (replicas: Int, results: [ForwardedAnswer])?).self
+        ) { group in
+            if let router {
+                for (owner, indices) in remote {
+                    let batch = indices.map { alerts[$0] }
+                    group.addTask { (owner, indices, await router.forward(batch, to: owner)) }
                 }
             }
+            switch await runLocal(order: order, groups: groups, alerts: alerts, actor: actor, now: now, into: &results) {
+            case .success(let l): lsn = max(lsn, l)
+            case .failure(let e): localError = e
+            }
+            var out: [(NodeID, [Int], (replicas: Int, results: [ForwardedAnswer])?)] = []
+            for await r in group { out.append(r) }
+            return out
         }
+        if let localError { throw localError }
+        for (_, indices, answer) in forwarded {
+            if let (replicas, answers) = answer, answers.count == indices.count {
+                for (k, n) in indices.enumerated() {
+                    results[n].incidentID = answers[k].incident
+                    results[n].created = answers[k].created
+                    results[n].forwardedReplicas = replicas
+                }
+            } else {
+                // The owner did not answer in time: take the alerts here (never refuse an alert);
+                // a duplicate incident this creates is merged once the owner is back.
+                let (local, l) = try await ingest(indices.map { alerts[$0] }, actor: actor, forward: false)
+                for (k, n) in indices.enumerated() { results[n] = local[k] }
+                lsn = max(lsn, l)
+            }
+        }
+        return (results, lsn)
+    }
+
+    private func runLocal(
+        order: [String], groups: [String: [Int]], alerts: [Alert], actor: String, now: Timestamp,
+        into results: inout [IngestResult]
+    ) async -> Result<UInt64, IncidentOpError> {
+        do { return .success(try await ingestLocal(order: order, groups: groups, alerts: alerts, actor: actor, now: now, into: &results)) } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Ingests the alerts of the keys this node handles; fills their results; returns the LSN.
+    private func ingestLocal(
+        order: [String], groups: [String: [Int]], alerts: [Alert], actor: String, now: Timestamp,
+        into results: inout [IngestResult]
+    ) async throws(IncidentOpError) -> UInt64 {
+        var lsn: UInt64 = 0
+        guard !order.isEmpty else { return 0 }
         let actors = await directory.route(order)
         for (k, key) in order.enumerated() {
             var current = actors[k]
@@ -135,7 +172,7 @@ public final class IncidentService: Sendable {
                 }
             }
         }
-        return (results, lsn)
+        return lsn
     }
 
     /// Attaches a run of triggers for one key, opening (or reopening) the incident as needed.
