@@ -47,7 +47,7 @@ public final class NodeRuntime: Sendable {
     static func start(_ configuration: NodeConfiguration, fs: any LogFileSystem, logger: Logger, clock: any NodeClock, t0: UInt64)
         async throws -> NodeRuntime
     {
-        try claimDataDirectory(fs, node: configuration.nodeID)
+        let fresh = try claimDataDirectory(fs, node: configuration.nodeID)
         var recovery = NodeRecovery(node: configuration.nodeID)
         try recovery.loadSnapshot(fs: fs)
         let tSnapshot = monotonicNanos()
@@ -97,7 +97,7 @@ public final class NodeRuntime: Sendable {
         do {
             cluster = try ClusterShell(
                 configuration: configuration, directory: directory, service: service, log: log, digest: stateDigest,
-                feed: sequencer.feed!,
+                feed: sequencer.feed!, fresh: fresh && !configuration.peers.isEmpty,
                 clock: clock, logger: logger.child("aether.cluster"))
         } catch {
             await log.close()
@@ -137,21 +137,24 @@ public final class NodeRuntime: Sendable {
     /// The file naming the node a data directory belongs to.
     static let nodeFile = "NODE"
 
-    /// Refuses a data directory that belongs to another node; claims a new one.
-    static func claimDataDirectory(_ fs: any LogFileSystem, node: NodeID) throws {
+    /// Refuses a data directory that belongs to another node; claims a new one. Returns whether the
+    /// directory was new (a first start, or a wiped node).
+    @discardableResult
+    static func claimDataDirectory(_ fs: any LogFileSystem, node: NodeID) throws -> Bool {
         if try fs.list().contains(nodeFile) {
             let owner = String(decoding: try fs.read(nodeFile), as: UTF8.self).trimmingNewlines()
             guard owner == node.name else {
                 throw ConfigurationError(
                     "the data directory belongs to node '\(owner)', not '\(node)'; pass --node-id \(owner) or use another --data-dir")
             }
-            return
+            return false
         }
         let h = try fs.open(nodeFile, create: true)
         let bytes = Array((node.name + "\n").utf8)
         try bytes.withUnsafeBytes { try h.write($0, at: 0) }
         try h.sync()
         try fs.syncDirectory()
+        return true
     }
 
     private init(
