@@ -200,6 +200,7 @@ enum ClusterBench {
     static func regions(_ ctx: Bench.Context) throws(CLIError) -> [Bench.Row] {
         let regions = ["eu-west", "eu-west", "us-east", "us-east", "ap-south"]
         var r1 = Bench.Row(id: "R1", figure: "5 nodes, 3 regions (40/80/150 ms RTT): ack p99 with a copy in another region (from eu-west)", target: "≤ 80 + 20 ms", unit: "ms", higherIsBetter: false, threshold: 100)
+        var r3 = Bench.Row(id: "R3", figure: "5 nodes, 3 regions: convergence after ap-south is cut off, 10,000 incidents changed on both sides", target: "≤ 3 s after heal", unit: "s", higherIsBetter: false, threshold: 3)
         do {
             let nodes = try Nodes(ctx, count: 5, regions: regions, extra: ["--config", try wanConfig(ctx)])
             defer { nodes.stop() }
@@ -211,8 +212,25 @@ enum ClusterBench {
                 let r = try Bench.checked(Storm.run(c))
                 r1.values.append(r.percentileMillis(0.99))
             }
+            if ctx.wants("R3") || ctx.only.isEmpty || ctx.only.contains("R1") {
+                for run in 1...ctx.runs {
+                    ctx.print("R3 run \(run)/\(ctx.runs)")
+                    let cut = 4
+                    for k in 0..<cut { try nodes.faults(on: k, ["peer": .string(nodes.ids[cut]), "partition": "both"]) }
+                    for k in 0..<cut { try nodes.faults(on: cut, ["peer": .string(nodes.ids[k]), "partition": "both"]) }
+                    for (side, targets) in [(0, [nodes.nodes[0].admin, nodes.nodes[2].admin]), (1, [nodes.nodes[cut].admin])] {
+                        var c = StormConfiguration(nodes: targets)
+                        c.total = ctx.n(10_000) / 2; c.keys = c.total; c.batch = 500; c.connections = targets.count; c.window = 2
+                        c.keyPrefix = "r3-\(run)-\(side)"
+                        _ = try Bench.checked(Storm.run(c))
+                    }
+                    for k in 0..<nodes.nodes.count { try nodes.faults(on: k, ["clear": true]) }
+                    try injectLatency(nodes, regions: regions)
+                    r3.values.append(try nodes.waitConverged(Array(0..<nodes.nodes.count)))
+                }
+            }
         }
-        return [r1, try crashDetection(ctx, regions: regions)]
+        return [r1, r3, try crashDetection(ctx, regions: regions)]
     }
 
     /// Injects half of each region pair's RTT on both directions (eu↔us 80, eu↔ap 150, us↔ap 40).
