@@ -127,33 +127,21 @@ public final class PeerConnection: @unchecked Sendable {
             return
         }
         lock.withLock { state.sendSequence = 2 }
+        var out: [UInt8] = []
+        out.reserveCapacity(64 << 10)
         while true {
-            var next: ClusterMessage?
+            var batch: [(bytes: ClusterMessage, notBefore: UInt64)] = []
             var nonce: UInt64 = 0
-            var sequence: UInt64 = 0
             let stop: Bool = lock.withLock {
                 while !state.closed && (state.queue.isEmpty || state.peerHello == nil) { lock.wait() }
                 if state.closed { return true }
-                let item = state.queue.removeFirst()
-                state.queuedBytes -= Self.estimate(item.bytes)
-                next = item.bytes
+                swap(&batch, &state.queue)  // everything queued goes out in one write
+                state.queuedBytes = 0
                 nonce = state.peerHello!.nonce
-                sequence = state.sendSequence
                 return false
             }
             if stop { break }
             let rule = faults.rule(for: peer?.node)
-            if rule.dropOutbound {
-                faults.countDrop()
-                continue
-            }
-            if rule.dropRate > 0 {
-                rng = rng &* 6364136223846793005 &+ 1442695040888963407
-                if Double(rng >> 11) / Double(1 << 53) < rule.dropRate {
-                    faults.countDrop()
-                    continue
-                }
-            }
             if rule.latency > .zero || rule.jitter > .zero {
                 rng = rng &* 6364136223846793005 &+ 1442695040888963407
                 let jitter = rule.jitter.wholeMilliseconds > 0 ? Int64(rng >> 33) % (rule.jitter.wholeMilliseconds + 1) : 0
@@ -161,9 +149,25 @@ public final class PeerConnection: @unchecked Sendable {
                 faults.countDelay()
                 usleep(useconds_t(max(0, ms) * 1000))  // per-connection writer: delays only this peer's traffic
             }
-            let frame = codec.encode(next!, sequence: sequence, receiverNonce: nonce)
-            lock.withLock { state.sendSequence += 1 }
-            if !write(frame) { break }
+            out.removeAll(keepingCapacity: true)
+            var sequence = lock.withLock { state.sendSequence }
+            for item in batch {
+                if rule.dropOutbound {
+                    faults.countDrop()
+                    continue
+                }
+                if rule.dropRate > 0 {
+                    rng = rng &* 6364136223846793005 &+ 1442695040888963407
+                    if Double(rng >> 11) / Double(1 << 53) < rule.dropRate {
+                        faults.countDrop()
+                        continue
+                    }
+                }
+                out += codec.encode(item.bytes, sequence: sequence, receiverNonce: nonce)
+                sequence += 1
+            }
+            lock.withLock { state.sendSequence = sequence }
+            if !out.isEmpty, !write(out) { break }
         }
         close()
         threadExited()

@@ -192,7 +192,7 @@ final class ReplicationShell: Sendable {
 
     private func timerLoop() async {
         while !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(10))
+            try? await Task.sleep(for: .milliseconds(25))
             let now = monotonicNanos()
             let wallNow = clock.now()
             var expired: [(CheckedContinuation<Int, Never>, Int)] = []
