@@ -168,8 +168,11 @@ enum Bench {
                 c.total = incidents; c.keys = incidents; c.batch = 1000; c.connections = 4; c.window = 4
                 _ = try checked(Storm.run(c))
                 // 4 entries from opening (detected, logged, classified, prioritized) + ack + 5 notes = 10.
-                let year = Timestamp(unixMillis: wallClockMillis()).year
-                let tag = IncidentID.tag(for: NodeID("bench"))
+                let listed = try AdminClient(address: node.admin, token: nil).call("incident.list", ["limit": .int(Int64(min(10_000, incidents)))])
+                guard let sample = listed["incidents"]?[0]?["id"]?.stringValue, let parts = IncidentID.parts(sample) else {
+                    throw CLIError(.failed("no incidents to read ids from"))
+                }
+                let (year, tag) = (parts.year, parts.tag)
                 var w = StormConfiguration(nodes: [node.admin])
                 w.total = incidents * 6; w.batch = 1; w.connections = 16; w.window = 64
                 w.target = .adminRequests { r, out in

@@ -42,9 +42,20 @@ public struct IncidentID: Hashable, Comparable, Sendable, CustomStringConvertibl
         return (year, counter, String(pieces[3]))
     }
 
+    /// The tag a node's data directory uses, fixed when the directory is created: derived from the
+    /// node id and the creation time, so a node whose disk was lost and that starts over with an
+    /// empty directory never hands out an id it handed out before (its counters start again at 1).
+    public static func tag(for node: NodeID, createdAt: Timestamp) -> String {
+        tag(hashing: "\(node.name)#\(createdAt.unixMillis)")
+    }
+
     /// The three-character tag of a node: FNV-1a of its name folded to 15 bits, in Crockford base 32.
     public static func tag(for node: NodeID) -> String {
-        let h = FNV1a.hash64(node.name.utf8)
+        tag(hashing: node.name)
+    }
+
+    private static func tag(hashing text: String) -> String {
+        let h = FNV1a.hash64(text.utf8)
         let v = Int((h ^ (h >> 15) ^ (h >> 30) ^ (h >> 45)) & 0x7FFF)
         let alphabet = Array(crockfordAlphabet)
         return String([alphabet[v >> 10 & 31], alphabet[v >> 5 & 31], alphabet[v & 31]])

@@ -24,9 +24,8 @@ final class ClusterShell: Sendable {
     /// - Throws: `SystemError` when it cannot be bound, `ConfigurationError` for a bad key file.
     init(
         configuration: NodeConfiguration, directory: IncidentDirectory, service: IncidentService, log: EventLog,
-        digest: StateDigest, feed: EventFeed, fresh: Bool, clock: any NodeClock, logger: Logger
+        digest: StateDigest, feed: EventFeed, clock: any NodeClock, logger: Logger
     ) throws {
-        catchUp = CatchUp(needed: fresh)
         self.node = configuration.nodeID
         self.configuration = configuration
         self.logger = logger
@@ -47,8 +46,6 @@ final class ClusterShell: Sendable {
             digest: digest, feed: feed, configuration: configuration.replication, clock: clock, logger: logger,
             members: { membership.activeMembers },
             onMembership: { bytes, c in membership.received(bytes, from: c) })
-        let catchUp = self.catchUp
-        replication.onInSync = { catchUp.done() }
         self.service = service
         self.log = log
         (forwards, forwardsContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(10_000))
@@ -58,10 +55,6 @@ final class ClusterShell: Sendable {
 
     let service: IncidentService
     let log: EventLog
-    /// A node started on an empty data dir with peers takes no alerts of its own until it holds
-    /// what the cluster holds (or 30 s passed): incident ids it hands out must not repeat ids it
-    /// handed out before its disk was lost.
-    let catchUp: CatchUp
     private let pending = Mutex<(next: UInt64, waiting: [UInt64: CheckedContinuation<(Int, [IncidentService.ForwardedAnswer])?, Never>])>((1, [:]))
     private let forwards: AsyncStream<(UInt64, [Alert], PeerConnection)>
     private let forwardsContinuation: AsyncStream<(UInt64, [Alert], PeerConnection)>.Continuation
@@ -176,10 +169,6 @@ final class ClusterShell: Sendable {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.replication.run() }
             group.addTask { await self.membership.run() }
-            group.addTask {
-                try? await Task.sleep(for: .seconds(30))
-                if self.catchUp.done() { self.logger.warn("no peer confirmed the catch-up within 30 s; taking alerts anyway") }
-            }
             group.addTask { await self.forwardLoop() }
             group.addTask { await self.mergeLoop() }
         }
@@ -216,44 +205,7 @@ private final class ReplicationBox: @unchecked Sendable {
     weak var cluster: ClusterShell?
 }
 
-/// Holds back local incident creation on a fresh node until it has caught up with a peer.
-final class CatchUp: Sendable {
-    private let state: Mutex<(finished: Bool, waiters: [CheckedContinuation<Void, Never>])>
-
-    init(needed: Bool) {
-        state = Mutex((!needed, []))
-    }
-
-    /// Marks the catch-up done; returns whether it was still pending.
-    @discardableResult
-    func done() -> Bool {
-        let (was, waiters) = state.withLock { s -> (Bool, [CheckedContinuation<Void, Never>]) in
-            defer {
-                s.finished = true
-                s.waiters = []
-            }
-            return (!s.finished, s.waiters)
-        }
-        for w in waiters { w.resume() }
-        return was
-    }
-
-    /// Returns once caught up.
-    func wait() async {
-        await withCheckedContinuation { c in
-            let now = state.withLock { s -> Bool in
-                if s.finished { return true }
-                s.waiters.append(c)
-                return false
-            }
-            if now { c.resume() }
-        }
-    }
-}
-
 extension ClusterShell: AlertRouter {
-    func waitCaughtUp() async { await catchUp.wait() }
-
     func owner(of key: String) -> NodeID? {
         Rendezvous.owner(of: key, among: owners)
     }

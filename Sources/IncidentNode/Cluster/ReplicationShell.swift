@@ -83,8 +83,7 @@ final class ReplicationShell: Sendable {
     private let acksContinuation: AsyncStream<(NodeID, UInt64, UInt64, UInt64)>.Continuation
     /// Membership messages are handed here.
     let onMembership: @Sendable ([UInt8], PeerConnection) -> Void
-    /// Called when a peer's digests first match ours (set once, before `run`).
-    nonisolated(unsafe) var onInSync: (@Sendable () -> Void)?
+
 
     init(
         node: NodeID, region: String, transport: ClusterTransport, directory: IncidentDirectory, log: EventLog,
@@ -312,7 +311,6 @@ final class ReplicationShell: Sendable {
         guard theirs.count == ours.count else { return }
         let differing = AntiEntropy.differingBuckets(ours: ours, theirs: theirs)
         if differing.isEmpty {
-            onInSync?()
             // The peer holds everything we hold: whatever pushes it missed are covered.
             if let peer = connection.peer?.node {
                 let lsn = log.durableLSN

@@ -21,9 +21,10 @@ actor IncidentDirectory {
     private let tag: String
     private let context: IncidentActor.Context
 
-    init(context: IncidentActor.Context) {
+    /// - Parameter tag: this data directory's incident-id tag.
+    init(context: IncidentActor.Context, tag: String) {
         self.context = context
-        self.tag = IncidentID.tag(for: context.sequencer.node)
+        self.tag = tag
     }
 
     /// Loads recovered incidents (start-up only), in creation order so that later incidents win

@@ -132,7 +132,6 @@ public final class IncidentService: Sendable {
     ) async throws(IncidentOpError) -> UInt64 {
         var lsn: UInt64 = 0
         guard !order.isEmpty else { return 0 }
-        if let router = self.router.current { await router.waitCaughtUp() }
         let actors = await directory.route(order)
         for (k, key) in order.enumerated() {
             var current = actors[k]
@@ -234,8 +233,6 @@ public final class IncidentService: Sendable {
 protocol AlertRouter: Sendable {
     /// The owner of a dedup key (nil: no cluster).
     func owner(of key: String) -> NodeID?
-    /// Returns once this node may hand out incident ids (see `CatchUp`).
-    func waitCaughtUp() async
     /// Sends alerts to their owner; nil when it did not answer in time.
     func forward(_ alerts: [Alert], to owner: NodeID) async -> (replicas: Int, results: [IncidentService.ForwardedAnswer])?
 }

@@ -47,7 +47,7 @@ public final class NodeRuntime: Sendable {
     static func start(_ configuration: NodeConfiguration, fs: any LogFileSystem, logger: Logger, clock: any NodeClock, t0: UInt64)
         async throws -> NodeRuntime
     {
-        let fresh = try claimDataDirectory(fs, node: configuration.nodeID)
+        let tag = try claimDataDirectory(fs, node: configuration.nodeID, now: clock.now())
         var recovery = NodeRecovery(node: configuration.nodeID)
         try recovery.loadSnapshot(fs: fs)
         let tSnapshot = monotonicNanos()
@@ -70,7 +70,7 @@ public final class NodeRuntime: Sendable {
         let context = IncidentActor.Context(
             sequencer: sequencer, index: SummaryIndex(), classifier: ClassifierModel(), digest: stateDigest,
             policy: configuration.policy)
-        let directory = IncidentDirectory(context: context)
+        let directory = IncidentDirectory(context: context, tag: tag)
         await directory.load(recovery.records)
         let tLoad = monotonicNanos()
         logger.debug(
@@ -97,7 +97,7 @@ public final class NodeRuntime: Sendable {
         do {
             cluster = try ClusterShell(
                 configuration: configuration, directory: directory, service: service, log: log, digest: stateDigest,
-                feed: sequencer.feed!, fresh: fresh && !configuration.peers.isEmpty,
+                feed: sequencer.feed!,
                 clock: clock, logger: logger.child("aether.cluster"))
         } catch {
             await log.close()
@@ -137,24 +137,31 @@ public final class NodeRuntime: Sendable {
     /// The file naming the node a data directory belongs to.
     static let nodeFile = "NODE"
 
-    /// Refuses a data directory that belongs to another node; claims a new one. Returns whether the
-    /// directory was new (a first start, or a wiped node).
+    /// Refuses a data directory that belongs to another node; claims a new one. Returns the
+    /// directory's incident-id tag (fixed at creation; see `IncidentID.tag(for:createdAt:)`).
+    ///
+    /// The `NODE` file holds the node id and the tag, one per line.
     @discardableResult
-    static func claimDataDirectory(_ fs: any LogFileSystem, node: NodeID) throws -> Bool {
+    static func claimDataDirectory(_ fs: any LogFileSystem, node: NodeID, now: Timestamp) throws -> String {
         if try fs.list().contains(nodeFile) {
-            let owner = String(decoding: try fs.read(nodeFile), as: UTF8.self).trimmingNewlines()
+            let lines = String(decoding: try fs.read(nodeFile), as: UTF8.self).split(separator: "\n").map {
+                String($0).trimmingNewlines()
+            }
+            let owner = lines.first ?? ""
             guard owner == node.name else {
                 throw ConfigurationError(
                     "the data directory belongs to node '\(owner)', not '\(node)'; pass --node-id \(owner) or use another --data-dir")
             }
-            return false
+            if lines.count >= 2, IncidentID.parts("INC-2000-0001-\(lines[1])") != nil { return lines[1] }
+            return IncidentID.tag(for: node)
         }
+        let tag = IncidentID.tag(for: node, createdAt: now)
         let h = try fs.open(nodeFile, create: true)
-        let bytes = Array((node.name + "\n").utf8)
+        let bytes = Array((node.name + "\n" + tag + "\n").utf8)
         try bytes.withUnsafeBytes { try h.write($0, at: 0) }
         try h.sync()
         try fs.syncDirectory()
-        return true
+        return tag
     }
 
     private init(
