@@ -176,8 +176,9 @@ final class ClusterShell: Sendable {
 
     /// Leaves the cluster gracefully, then closes every connection and ends the loops.
     func stop() async {
+        let tell = !membership.activeMembers.isEmpty
         membership.leave()
-        try? await Task.sleep(for: .milliseconds(100))  // let the leave announcements go out
+        if tell { try? await Task.sleep(for: .milliseconds(100)) }  // let the leave announcements go out
         replication.stop()
         forwardsContinuation.finish()
         let waiting = pending.withLock { p in
