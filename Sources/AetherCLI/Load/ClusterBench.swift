@@ -86,7 +86,7 @@ enum ClusterBench {
         if ctx.wants("C3") { out.append(try crashDetection(ctx, regions: nil)) }
         if ctx.wants("C4") { out.append(try convergenceAfterPartition(ctx)) }
         if ctx.wants("C5") || ctx.wants("C6") { out += try catchUpAndSteadyState(ctx) }
-        if ctx.wants("R1") || ctx.wants("R2") { out += try regions(ctx) }
+        if ctx.wants("R1") || ctx.wants("R2") || ctx.wants("R3") { out += try regions(ctx) }
         return out
     }
 
@@ -180,12 +180,12 @@ enum ClusterBench {
         // C6: anti-entropy bytes over ~10 idle seconds.
         func aeBytes() throws(CLIError) -> (UInt64, UInt64) {
             let s = try AdminClient(address: nodes.nodes[0].admin, token: nil).call("cluster.status")
-            return (UInt64(s["replication"]?["anti_entropy_bytes"]?.intValue ?? 0), UInt64(s["replication"]?["anti_entropy_rounds"]?.intValue ?? 0))
+            return (UInt64(s["replication"]?["anti_entropy_bytes"]?.intValue ?? 0), UInt64(s["replication"]?["anti_entropy_summaries"]?.intValue ?? 0))
         }
         let (b0, r0) = try aeBytes()
         usleep(10_000_000)
         let (b1, r1) = try aeBytes()
-        if r1 > r0 { c6.values.append(Double(b1 - b0) / Double(r1 - r0) / 2) }  // two peers per round
+        if r1 > r0 { c6.values.append(Double(b1 - b0) / Double(r1 - r0)) }  // per peer per round
         for run in 1...ctx.runs {
             ctx.print("C5 run \(run)/\(ctx.runs): wipe node3")
             nodes.nodes[2].process.kill9()
@@ -212,7 +212,7 @@ enum ClusterBench {
                 let r = try Bench.checked(Storm.run(c))
                 r1.values.append(r.percentileMillis(0.99))
             }
-            if ctx.wants("R3") || ctx.only.isEmpty || ctx.only.contains("R1") {
+            if ctx.wants("R3") {
                 for run in 1...ctx.runs {
                     ctx.print("R3 run \(run)/\(ctx.runs)")
                     let cut = 4

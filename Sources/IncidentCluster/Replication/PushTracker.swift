@@ -32,6 +32,9 @@ public struct PushTracker: Sendable {
         public var inflightEvents = 0
         /// The peer's region (for region-aware quorums).
         public var region = ""
+        /// Batches were forgotten (the peer fell too far behind): `acked` may not move past them
+        /// until anti-entropy confirms the peer holds everything (`confirmInSync`).
+        public var gap = false
     }
 
     /// Peers by node id.
@@ -57,6 +60,7 @@ public struct PushTracker: Sendable {
             while p.inflightEvents > inflightEventsMax, let first = p.inflight.first {
                 p.inflightEvents -= first.events.count
                 p.inflight.removeFirst()
+                p.gap = true
             }
             peers[t] = p
         }
@@ -67,7 +71,7 @@ public struct PushTracker: Sendable {
     public mutating func acknowledge(peer: NodeID, batch: UInt64) {
         guard var p = peers[peer] else { return }
         if let i = p.inflight.firstIndex(where: { $0.id == batch }) { p.inflight[i].acked = true }
-        while let first = p.inflight.first, first.acked {
+        while !p.gap, let first = p.inflight.first, first.acked {
             p.acked = max(p.acked, first.lsn)
             p.inflightEvents -= first.events.count
             p.inflight.removeFirst()
@@ -77,8 +81,9 @@ public struct PushTracker: Sendable {
 
     /// The peer holds everything this node held at `lsn` (its digests matched ours).
     public mutating func confirmInSync(peer: NodeID, lsn: UInt64) {
-        guard var p = peers[peer], p.acked < lsn else { return }
-        p.acked = lsn
+        guard var p = peers[peer], p.acked < lsn || p.gap else { return }
+        p.gap = false
+        p.acked = max(p.acked, lsn)
         p.inflight.removeAll { $0.lsn <= lsn }
         p.inflightEvents = p.inflight.reduce(0) { $0 + $1.events.count }
         peers[peer] = p
@@ -118,6 +123,12 @@ public struct PushTracker: Sendable {
         return r.count >= need && (need < 2 || !foreignAvailable || r.foreign)
     }
 
-    /// Forgets a peer (it left or was declared dead long ago).
+    /// Forgets a peer (it left or was declared dead): its batches are no longer kept or re-sent;
+    /// when it comes back, anti-entropy brings it up to date.
     public mutating func remove(_ peer: NodeID) { peers[peer] = nil }
+
+    /// Forgets every peer not in `alive`.
+    public mutating func retain(_ alive: Set<NodeID>) {
+        for id in peers.keys where !alive.contains(id) { peers[id] = nil }
+    }
 }

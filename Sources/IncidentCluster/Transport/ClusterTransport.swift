@@ -154,8 +154,16 @@ public final class ClusterTransport: @unchecked Sendable {
         registry.withLock { r in r.byNode.compactMap { entry in r.connections[entry.value].map { _ in entry.key } } }
     }
 
-    /// Frames rejected so far, by reason kind (`unauthenticated`, `malformed`, `undecodable`).
-    public var rejectedFrames: [String: UInt64] { registry.withLock { $0.rejected } }
+    /// Frames rejected so far, by reason kind (`unauthenticated`, `malformed`, `undecodable`), and
+    /// messages dropped because a peer's send queue was full (`queue_full`, open connections only).
+    public var rejectedFrames: [String: UInt64] {
+        registry.withLock { r in
+            var out = r.rejected
+            let drops = r.connections.values.reduce(UInt64(0)) { $0 + $1.queueDrops }
+            if drops > 0 { out["queue_full"] = drops }
+            return out
+        }
+    }
 
     // MARK: - Internals
 

@@ -35,6 +35,7 @@ public final class PeerConnection: @unchecked Sendable {
         var sendSequence: UInt64 = 1
         var closed = false
         var liveThreads = 2
+        var queueDrops: UInt64 = 0
     }
 
     private let lock = ConditionLock()
@@ -74,6 +75,9 @@ public final class PeerConnection: @unchecked Sendable {
     /// The peer's hello, once received.
     public var peer: ClusterMessage.Hello? { lock.withLock { state.peerHello } }
 
+    /// Messages dropped because the send queue was full.
+    public var queueDrops: UInt64 { lock.withLock { state.queueDrops } }
+
     /// Whether the connection is closed.
     public var isClosed: Bool { lock.withLock { state.closed } }
 
@@ -83,7 +87,10 @@ public final class PeerConnection: @unchecked Sendable {
         let now = monotonicNanos()
         return lock.withLock {
             if state.closed { return false }
-            if state.queuedBytes > queueBytesMax { return false }
+            if state.queuedBytes > queueBytesMax {
+                state.queueDrops += 1
+                return false
+            }
             state.queue.append((message, now))
             state.queuedBytes += Self.estimate(message)
             lock.broadcast()
@@ -225,12 +232,13 @@ public final class PeerConnection: @unchecked Sendable {
                         }
                     case .failure(let rejection):
                         onReject(self, rejection)
-                        if case .malformed = rejection {
+                        switch rejection {
+                        case .undecodable:
+                            expected += 1  // authentic and in sequence, just not understood: skip it
+                        case .malformed, .unauthenticated:
+                            // A broken stream, or frames that are not ours: nothing after them can be
+                            // trusted; close (the peer reconnects with a fresh nonce and sequence).
                             fatal = true
-                            return
-                        }
-                        if case .unauthenticated = rejection, peer == nil {
-                            fatal = true  // an unauthenticated hello: not one of us
                             return
                         }
                     }

@@ -324,7 +324,7 @@ final class AdminDispatcher: Sendable {
         let id = try args.incidentID()
         let (record, lsn) = try await run { () throws(IncidentOpError) in try await service.command(id, c, actor: actor) }
         var o = IncidentJSON.render(record, owner: owner(record.incident.dedupKey), timeline: false)
-        o["replicas"] = .int(1)
+        o["replicas"] = .null  // filled in by the admin server after the quorum wait
         return (.success(.object(o)), lsn)
     }
 
@@ -344,7 +344,9 @@ final class AdminDispatcher: Sendable {
     private func owner(_ key: String) -> NodeID { cluster.owner(of: key) ?? node.node }
 
     private func render(_ r: IncidentService.IngestResult) -> JSONObject {
-        ["incident_id": r.incidentID.map { .string($0.text) } ?? .null, "created": .bool(r.created), "dedup_key": .string(r.dedupKey), "replicas": .int(Int64(r.forwardedReplicas ?? 1))]
+        // `replicas: null` is filled in by the admin server once the write's quorum wait is over;
+        // alerts taken by their key's owner carry the owner's count.
+        ["incident_id": r.incidentID.map { .string($0.text) } ?? .null, "created": .bool(r.created), "dedup_key": .string(r.dedupKey), "replicas": r.forwardedReplicas.map { .int(Int64($0)) } ?? .null]
     }
 
     private func render(_ r: ProcessAnalysis.Report, id: IncidentID) -> JSONObject {

@@ -102,6 +102,7 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
         await withTaskGroup(of: Void.self) { group in
             var inflight = 0
             var sequence = 0
+            var exclusiveInFlight = false  // a non-ingest batch is running: the next one waits for it
             func drain(below limit: Int) async {
                 while inflight > limit {
                     await group.next()
@@ -117,7 +118,8 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
                         if case .success(let r) = p { return r.op == AdminOp.alertIngest.rawValue || r.op == AdminOp.alertIngestBatch.rawValue }
                         return false
                     }
-                    await drain(below: ingestOnly ? 15 : 0)
+                    await drain(below: ingestOnly && !exclusiveInFlight ? 15 : 0)
+                    exclusiveInFlight = !ingestOnly
                     let mine = sequence
                     sequence += 1
                     inflight += 1
@@ -201,7 +203,7 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
         if failure == nil, maxWrite > 0 { replicaCount = await replicas(maxWrite) }
         for (id, result0, lsn) in replies {
             var result = result0
-            if lsn > 0, replicaCount != 1, case .success(let v) = result { result = .success(Self.settingReplicas(v, replicaCount)) }
+            if case .success(let v) = result { result = .success(Self.settingReplicas(v, lsn > 0 ? replicaCount : 1)) }
             if let failure, lsn > 0 || (readsNeedDurability && lsn == 0) {
                 if case .success = result {
                     AdminResponse.writeFailure(id: id, error: AdminError(.unavailable, "not durable: \(failure)"), into: &out)
@@ -217,13 +219,13 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
 
     /// Sets every `replicas` field of a write's result (top level, and in `results` of a batch).
     static func settingReplicas(_ v: JSONValue, _ n: Int) -> JSONValue {
-        // Only the local placeholder (1) is replaced: alerts forwarded to their owner already
-        // carry the owner's count.
+        // Only placeholders (`null`) are replaced: alerts forwarded to their owner already carry
+        // the owner's count.
         guard case .object(var o) = v else { return v }
-        if o["replicas"] == .int(1) { o["replicas"] = .int(Int64(n)) }
+        if o["replicas"] == .null { o["replicas"] = .int(Int64(n)) }
         if case .array(let list)? = o["results"] {
             o["results"] = .array(list.map { item in
-                guard case .object(var r) = item, r["replicas"] == .int(1) else { return item }
+                guard case .object(var r) = item, r["replicas"] == .null else { return item }
                 r["replicas"] = .int(Int64(n))
                 return .object(r)
             })

@@ -51,6 +51,7 @@ struct NodeInfo: Sendable {
                 "pushed_events": .int(Int64(stats.pushedEvents)), "received_events": .int(Int64(stats.receivedEvents)),
                 "records_sent": .int(Int64(stats.recordsSent)), "records_merged": .int(Int64(stats.recordsMerged)),
                 "anti_entropy_rounds": .int(Int64(stats.antiEntropyRounds)), "anti_entropy_bytes": .int(Int64(stats.antiEntropyBytes)),
+                "anti_entropy_summaries": .int(Int64(stats.antiEntropySummaries)),
             ]),
             "faults": .object([
                 "enabled": .bool(cluster.faults.enabled), "dropped_frames": .int(Int64(f.dropped)), "delayed_frames": .int(Int64(f.delayed)),

@@ -57,6 +57,7 @@ final class ReplicationShell: Sendable {
         var recordsSent: UInt64 = 0
         var recordsMerged: UInt64 = 0
         var antiEntropyRounds: UInt64 = 0
+        var antiEntropySummaries: UInt64 = 0
         var antiEntropyBytes: UInt64 = 0
     }
 
@@ -195,7 +196,9 @@ final class ReplicationShell: Sendable {
             let now = monotonicNanos()
             let wallNow = clock.now()
             var expired: [(CheckedContinuation<Int, Never>, Int)] = []
+            let alive = Set(members())
             let resend: [(NodeID, PushTracker.Batch)] = state.withLock { s in
+                s.tracker.retain(alive)
                 s.waiters.removeAll { w in
                     guard w.deadline <= now else { return false }
                     expired.append((w.continuation, s.tracker.replicas(of: w.lsn, myRegion: region).count))
@@ -228,7 +231,7 @@ final class ReplicationShell: Sendable {
     private func push(_ items: [(UInt64, IncidentEvent)]) {
         let lsn = items.last!.0
         let events = items.map(\.1)
-        let targets = members().filter { $0 != node }.map { ($0, transport.region(of: $0) ?? "") }
+        let targets = members().filter { $0 != node }.map { ($0, transport.region(of: $0) ?? region) }
         let now = clock.now()
         let batch: UInt64 = state.withLock { s in
             s.stats.pushedEvents += UInt64(events.count)
@@ -244,8 +247,10 @@ final class ReplicationShell: Sendable {
             guard case .message(let m, let from, let conn) = item else { continue }
             switch m {
             case .events(let batch, let lsn, let events):
-                let local = await applyRemote(events, from: from, connection: conn)
-                if let from { acksContinuation.yield((from, batch, lsn, local)) }
+                let (local, complete) = await applyRemote(events, from: from, connection: conn)
+                // A batch with events of incidents this node does not know yet is not acknowledged:
+                // the records are requested, and the sender's resend is applied once they are here.
+                if complete, let from { acksContinuation.yield((from, batch, lsn, local)) }
             case .digestSummary(let theirs):
                 compareSummary(theirs, connection: conn)
             case .bucketDigests(let buckets, let theirs):
@@ -260,8 +265,9 @@ final class ReplicationShell: Sendable {
         }
     }
 
-    private func applyRemote(_ events: [IncidentEvent], from: NodeID?, connection: PeerConnection) async -> UInt64 {
+    private func applyRemote(_ events: [IncidentEvent], from: NodeID?, connection: PeerConnection) async -> (UInt64, Bool) {
         var lsn: UInt64 = 0
+        var complete = true
         do {
             let (targets, missing, l) = try await directory.remoteTargets(events)
             lsn = l
@@ -271,12 +277,16 @@ final class ReplicationShell: Sendable {
                     if let again = try? await directory.actor(for: a.id) { lsn = max(lsn, (try? await again.applyRemote(list)) ?? 0) }
                 }
             }
-            if !missing.isEmpty { connection.send(.recordRequest(missing)) }
+            if !missing.isEmpty {
+                connection.send(.recordRequest(missing))
+                complete = false
+            }
         } catch {
             logger.warn("could not apply replicated events", metadata: ["error": "\(error)"])
+            complete = false
         }
         state.withLock { $0.stats.receivedEvents += UInt64(events.count) }
-        return lsn
+        return (lsn, complete)
     }
 
     private func ackLoop() async {
@@ -296,12 +306,15 @@ final class ReplicationShell: Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: configuration.antiEntropyInterval)
             let summary = digest.buckets
+            var sent = 0
             for peer in members() where peer != node {
                 transport.send(.digestSummary(summary), to: peer)
+                sent += 1
             }
             state.withLock {
                 $0.stats.antiEntropyRounds += 1
-                $0.stats.antiEntropyBytes += UInt64(summary.count * 8 + 16)
+                $0.stats.antiEntropySummaries += UInt64(sent)
+                $0.stats.antiEntropyBytes += UInt64(sent * (summary.count * 8 + 16))
             }
         }
     }

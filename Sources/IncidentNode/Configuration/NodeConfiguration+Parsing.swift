@@ -123,6 +123,7 @@ extension NodeConfiguration {
                 switch value {
                 case .string(let s): text = s
                 case .int(let n): text = String(n)
+                case .bool(let b): text = b ? "on" : "off"
                 case .array(let items) where flag == "peers":
                     text = try items.map { (v) throws(ConfigurationError) -> String in
                         guard let s = v.stringValue else { throw ConfigurationError("\(origin) entries must be strings") }

@@ -1,0 +1,122 @@
+import IncidentCluster
+import IncidentCore
+
+/// A deliberate defect a simulated node can be built with, to prove the checkers notice when a
+/// promise is broken (a checker that never fails proves nothing).
+public enum SimBug: String, Sendable, CaseIterable {
+    /// No anti-entropy rounds: whatever a push missed is never repaired.
+    case noAntiEntropy
+    /// Pushed batches are acknowledged on receipt, and owners answer clients, before the log is
+    /// durable — so a crash can lose acknowledged writes.
+    case ackBeforeDurable
+    /// Owners never merge duplicate open incidents.
+    case noDuplicateMerge
+}
+
+/// A change to the node's logic that the simulator showed to be needed (see the cluster
+/// simulation notes in the test suite). Off by default, so the simulator runs the node as written;
+/// turned on, it shows that the change removes the violations the simulator attributes to it.
+public enum SimFix: String, Sendable, CaseIterable {
+    /// Push only events that are durable locally. As written, the push goes out before the local
+    /// fsync; a crash then loses events its peers hold, and the restarted node hands out the same
+    /// event sequence numbers and incident ids again for different events and incidents.
+    case pushDurableOnly
+    /// Send anti-entropy digest summaries only once the log is durable up to the state they
+    /// describe. As written, a receiver whose digests match treats the sender as holding
+    /// everything durably (`confirmInSync`) although the sender applies events before its fsync.
+    case durableSummaries
+    /// Acknowledge a pushed batch only when every event in it was applied. As written, events of
+    /// an incident the receiver does not hold are not applied (it asks for the record instead),
+    /// yet the batch is acknowledged and counted as replicated.
+    case ackOnlyHeld
+    /// Count a peer as holding a write only if the write's batch was pushed to it (or anti-entropy
+    /// later confirmed it in sync). As written, a peer that was not a push target when the write
+    /// was pushed (not yet joined, declared dead, restarted) gets a fresh tracker entry; its
+    /// first acknowledged batch advances its `acked` LSN over every earlier write.
+    case countPushGaps
+    /// Author events as (node, start incarnation) rather than as the node: event ids, repeat
+    /// counters and incident-id tags of a restarted process can then never collide with its
+    /// earlier life. As written, a node whose data directory was lost restarts its event sequence,
+    /// its incident counters and its repeat counters from zero, re-using ids its peers hold for
+    /// other events and incidents (and a counter restarted below the merged maximum hides alerts).
+    case authorPerBoot
+}
+
+/// Timing and limits of a simulated node: the defaults of the real node's configuration
+/// (`ReplicationConfiguration`, `ClusterShell`, `MembershipShell`), in virtual milliseconds.
+public struct SimNodeConfiguration: Sendable, Equatable {
+    /// `write_quorum`: nodes that must hold a write before it is answered.
+    public var writeQuorum = 2
+    /// How long a write waits for its quorum.
+    public var quorumTimeoutMillis: Int64 = 1000
+    /// How long a forwarded alert waits for its owner (the real node: quorum timeout + 500 ms).
+    public var forwardTimeoutMillis: Int64 = 1500
+    /// Anti-entropy round interval.
+    public var antiEntropyIntervalMillis: Int64 = 1000
+    /// Unacknowledged pushes are sent again after this long.
+    public var resendAfterMillis: Int64 = 1000
+    /// How often the resend timer runs (the real loop: every 10 ms).
+    public var replicationTickMillis: Int64 = 50
+    /// How often the owner looks for duplicate open incidents to merge.
+    public var mergeIntervalMillis: Int64 = 500
+    /// The membership shell's tick period.
+    public var membershipTickMillis: Int64 = 50
+    /// Most events per push batch.
+    public var batchEventsMax = 5000
+    /// Most records per `records` message.
+    public var recordsPerMessage = 500
+    /// Most unacknowledged events kept per peer.
+    public var inflightEventsMax = 200_000
+    /// Membership timing (the real default is `.lan`).
+    public var membership = MembershipConfiguration.lan
+    /// Deliberate defects (empty: the node as written).
+    public var bugs: Set<SimBug> = []
+    /// Changes to the node's logic the simulator found necessary (empty: the node as written).
+    public var fixes: Set<SimFix> = []
+    /// Whether the node reports what it does as `.note` effects (for replaying one seed).
+    public var trace = false
+
+    /// The defaults.
+    public init() {}
+}
+
+/// What one step of a simulated node asks the simulator to do. Nodes never touch the network,
+/// the clock or each other; they return these, and the simulator carries them out in order.
+public enum SimEffect: Sendable {
+    /// Send a message to a node.
+    case send(to: NodeID, SimMessage)
+    /// Answer on the connection a message came in on: lost if the sender has restarted since.
+    case reply(to: SimNode.Sender, SimMessage)
+    /// Send a message to a gossip address (membership answers go to addresses).
+    case sendToAddress(String, SimMessage)
+    /// Run `timer` on this node at virtual time `at` (ignored if the node has restarted since).
+    case timer(SimTimer, at: Int64)
+    /// Start an fsync of everything appended so far; the simulator picks how long it takes.
+    case beginFsync
+    /// Answer the client that sent alert `alert`: durable on `replicas` nodes.
+    case answerClient(alert: Int, replicas: Int, fact: SimAlertFact?)
+    /// The node took (ingested) workload alert `alert` — oracle bookkeeping, not behaviour.
+    case ingested(alert: Int)
+    /// A broken invariant noticed inside the node.
+    case violation(String)
+    /// A line for the trace (only when `SimNodeConfiguration.trace` is on).
+    case note(String)
+}
+
+/// The timers of a simulated node.
+public enum SimTimer: Sendable, Equatable {
+    /// The membership shell's tick (`token` drops superseded ones).
+    case membershipTick(token: UInt64)
+    /// Drain the event feed into a push.
+    case pushDrain
+    /// Resend unacknowledged pushes.
+    case replicationTick
+    /// Quorum waits whose deadline has come.
+    case quorumDeadline
+    /// An anti-entropy round.
+    case antiEntropy
+    /// Merge duplicate open incidents of owned keys.
+    case mergeLoop
+    /// A forwarded alert's owner did not answer in time.
+    case forwardTimeout(request: UInt64)
+}
