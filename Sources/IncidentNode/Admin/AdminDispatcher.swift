@@ -147,37 +147,7 @@ final class AdminDispatcher: Sendable {
             try args.only(["id", "text", "actor"])
             return try await command(args, .note(try args.string("text")), who())
         case .incidentUpdate:
-            try args.only(["id", "message", "channels", "status", "actor"])
-            var statusLSN: UInt64 = 0
-            if let status = try args.optionalString("status") {
-                guard status.lowercased() == "investigating" else {
-                    throw AdminError(.badRequest, "args.status '\(status)' cannot be set directly; expected investigating (use incident.ack/resolve/reopen/close for the others)")
-                }
-                if try args.optionalString("message") == nil {
-                    return try await command(args, .investigate(note: ""), who())
-                }
-                let (r, lsn) = try await command(args, .investigate(note: try args.string("message")), who())
-                if case .failure = r { return (r, 0) }
-                statusLSN = lsn
-            }
-            let message = try args.string("message", hint: "the status update text")
-            let channels = try args.optionalStrings("channels") ?? ["log"]
-            guard channels.count <= 16 else {
-                throw AdminError(.badRequest, "args.channels has \(channels.count) entries; expected at most 16")
-            }
-            for c in channels where c.isEmpty || c.utf8.count > 64 || !c.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 }) {
-                throw AdminError(.badRequest, "channel name '\(c)' is not valid; expected 1-64 characters of a-z, 0-9, '-' or '_' (e.g. slack, email)")
-            }
-            let actor = try who()
-            let (posted, postedLSN) = try await command(args, .postUpdate(message: message, channels: channels), actor)
-            guard case .success = posted else { return (posted, 0) }
-            let deliveries = operations.deliver(message: message, channels: channels, incident: try args.incidentID())
-            let (result, deliveredLSN) = try await command(args, .recordDeliveries(deliveries), "node:\(node.node.name)")
-            let lsn = max(statusLSN, postedLSN, deliveredLSN)
-            guard case .success(var value) = result, case .object(var o) = value else { return (result, lsn) }
-            o["deliveries"] = .array(deliveries.map { .object(["channel": .string($0.channel), "ok": .bool($0.ok), "detail": .string($0.detail)]) })
-            value = .object(o)
-            return (.success(value), lsn)
+            return try await incidentUpdate(args, who: who)
         case .incidentSeverity:
             try args.only(["id", "severity", "reason", "actor"])
             let s = try args.parsed("severity", Severity.parseExplicit, invalid: { Severity.invalidMessage($0, allowMonitoringLevels: false) }, hint: "SEV-0 … SEV-4")
@@ -222,19 +192,7 @@ final class AdminDispatcher: Sendable {
             try args.only(["id", "reason", "force", "actor"])
             return try await command(args, .close(reason: try args.optionalString("reason") ?? "", force: try args.optionalBool("force") ?? false), who())
         case .incidentReview:
-            try args.only(["id", "root_cause", "summary", "generate_action_items", "update_knowledge_base", "actor"])
-            let id = try args.incidentID()
-            let record = try await run { () throws(IncidentOpError) in try await service.record(id) }
-            let draft = PostIncidentReview.draft(
-                record, rootCause: try args.optionalString("root_cause") ?? "", summary: try args.optionalString("summary") ?? "",
-                generateActionItems: try args.optionalBool("generate_action_items") ?? false,
-                updateKnowledgeBase: try args.optionalBool("update_knowledge_base") ?? false, policy: service.policy,
-                now: service.sequencer.now)
-            let (result, lsn) = try await command(args, .completeReview(rootCause: draft.rootCause, summary: draft.summary, actionItems: draft.actionItems, article: draft.article), who())
-            guard case .success(.object(var o)) = result else { return (result, lsn) }
-            o["review_summary"] = .string(draft.summary)
-            o["kb_article_markdown"] = draft.article.map { .string($0.markdown) } ?? .null
-            return (.success(.object(o)), lsn)
+            return try await incidentReview(args, who: who)
         case .metricsGet:
             try args.only(["since", "until"])
             let since = try args.optionalTimestamp("since")
@@ -247,45 +205,7 @@ final class AdminDispatcher: Sendable {
             let report = ProcessAnalysis.analyze(record, all: service.index.all(), target: try args.optionalString("target") ?? "reduce_mttr", strategy: try args.optionalString("strategy") ?? "", policy: service.policy, now: service.sequencer.now)
             return (.success(.object(render(report, id: id))), 0)
         case .clusterFaults:
-            try args.only(["peer", "partition", "latency_ms", "jitter_ms", "drop_rate", "clear"])
-            let faults = cluster.faults
-            guard faults.enabled else {
-                throw AdminError(.unavailable, "fault injection is off on this node; start it with --fault-injection on (tests and demos only)")
-            }
-            if try args.optionalBool("clear") == true {
-                faults.clear()
-            } else {
-                let peer = try args.string("peer", hint: "a node id, or * for every peer")
-                guard peer == "*" || NodeID.isValid(peer) else {
-                    throw AdminError(.badRequest, "args.peer '\(peer)' is not a node id; expected e.g. node2, or *")
-                }
-                var rule = FaultRule()
-                switch try args.optionalString("partition") ?? "none" {
-                case "both": (rule.dropOutbound, rule.dropInbound) = (true, true)
-                case "out": rule.dropOutbound = true
-                case "in": rule.dropInbound = true
-                case "none": break
-                case let p: throw AdminError(.badRequest, "args.partition '\(p)' is not valid; expected both, out, in or none")
-                }
-                rule.latency = .milliseconds(try args.optionalInt("latency_ms", range: 0...60_000) ?? 0)
-                rule.jitter = .milliseconds(try args.optionalInt("jitter_ms", range: 0...60_000) ?? 0)
-                if let v = args.args["drop_rate"], !v.isNull {
-                    guard let d = v.doubleValue, d >= 0, d <= 1 else {
-                        throw AdminError(.badRequest, "args.drop_rate \(v) is not valid; expected a number from 0 to 1")
-                    }
-                    rule.dropRate = d
-                }
-                faults.set(rule, for: peer)
-            }
-            var rules = JSONObject()
-            for (peer, r) in faults.all.sorted(by: { $0.key < $1.key }) {
-                rules[peer] = .object([
-                    "drop_outbound": .bool(r.dropOutbound), "drop_inbound": .bool(r.dropInbound),
-                    "latency_ms": .int(r.latency.wholeMilliseconds), "jitter_ms": .int(r.jitter.wholeMilliseconds),
-                    "drop_rate": .double(r.dropRate),
-                ])
-            }
-            return (.success(["enabled": true, "rules": .object(rules)]), 0)
+            return try await clusterFaults(args)
         case .adminSnapshot:
             try args.only([])
             do {
@@ -320,7 +240,7 @@ final class AdminDispatcher: Sendable {
         }
     }
 
-    private func command(_ args: ArgReader, _ c: IncidentCommand, _ actor: String) async throws(AdminError) -> (Result<JSONValue, AdminError>, UInt64) {
+    func command(_ args: ArgReader, _ c: IncidentCommand, _ actor: String) async throws(AdminError) -> (Result<JSONValue, AdminError>, UInt64) {
         let id = try args.incidentID()
         let (record, lsn) = try await run { () throws(IncidentOpError) in try await service.command(id, c, actor: actor) }
         var o = IncidentJSON.render(record, owner: owner(record.incident.dedupKey), timeline: false)
@@ -328,7 +248,7 @@ final class AdminDispatcher: Sendable {
         return (.success(.object(o)), lsn)
     }
 
-    private func run<T>(_ body: () async throws(IncidentOpError) -> T) async throws(AdminError) -> T {
+    func run<T>(_ body: () async throws(IncidentOpError) -> T) async throws(AdminError) -> T {
         do { return try await body() } catch {
             switch error {
             case .domain(let d): throw AdminError(d)
@@ -341,7 +261,7 @@ final class AdminDispatcher: Sendable {
     }
 
     /// The node that owns a dedup key now (rendezvous over alive members).
-    private func owner(_ key: String) -> NodeID { cluster.owner(of: key) ?? node.node }
+    func owner(_ key: String) -> NodeID { cluster.owner(of: key) ?? node.node }
 
     private func render(_ r: IncidentService.IngestResult) -> JSONObject {
         // `replicas: null` is filled in by the admin server once the write's quorum wait is over;
