@@ -151,7 +151,8 @@ public struct ClusterSimulator {
             carryOut(out, node: n)
         case .client(let i):
             trace(5, i)
-            let up = nodes.indices.filter { nodes[$0].running }
+            var up: [Int] = []
+            for i in nodes.indices where nodes[i].running { up.append(i) }
             guard !up.isEmpty else { return }
             let n = up[random.index(up.count)]
             outcomes[i].sentTo = n
@@ -196,7 +197,8 @@ public struct ClusterSimulator {
             case .timer(let timer, let at):
                 clock.schedule(at: at, .timer(node: n, life: life, timer))
             case .beginFsync:
-                let delay = random.chance(0.1) ? random.int(in: 10...60) : random.int(in: 1...8)
+                let c = configuration
+                let delay = random.chance(c.slowFsyncChance) ? random.int(in: c.slowFsyncMillis) : random.int(in: c.fsyncMillis)
                 clock.schedule(at: now + delay, .fsyncDone(node: n, life: life))
             case .answerClient(let alert, let replicas, let fact):
                 answered(alert, replicas: replicas, fact: fact)
@@ -232,7 +234,8 @@ public struct ClusterSimulator {
         outcomes[alert].answeredAt = now
         outcomes[alert].fact = fact
         guard let fact, alerts[alert].isTrigger, !wipes.contains(where: { $0 >= outcomes[alert].sentAt }) else { return }
-        let holders = nodes.filter { $0.log.facts.holds(fact) }.map(\.id)
+        var holders: [NodeID] = []
+        for i in nodes.indices where nodes[i].log.facts.holds(fact) { holders.append(nodes[i].id) }
         if holders.count < min(replicas, 2) {
             violations.append(
                 SimViolation(

@@ -8,11 +8,11 @@ import IncidentCore
 /// run of a seed (FoundationDB's and TigerBeetle's simulators work the same way). No wall clock,
 /// no threads: time moves only when the loop pops an entry scheduled later than `now`.
 public struct SimClock<Payload> {
-    /// One scheduled entry.
+    /// One scheduled entry; its payload waits in `slots` (the heap moves small values only).
     struct Entry {
         var time: Int64
         var sequence: UInt64
-        var payload: Payload
+        var slot: Int
 
         func precedes(_ other: Entry) -> Bool {
             time != other.time ? time < other.time : sequence < other.sequence
@@ -23,6 +23,8 @@ public struct SimClock<Payload> {
     public private(set) var now: Int64 = 0
     /// Entries waiting, a binary min-heap on `(time, sequence)`.
     private var heap: [Entry] = []
+    private var slots: [Payload?] = []
+    private var freeSlots: [Int] = []
     private var scheduled: UInt64 = 0
 
     /// An empty queue at time 0.
@@ -37,7 +39,15 @@ public struct SimClock<Payload> {
     /// Schedules `payload` at virtual time `time` (clamped to now: the past is not reachable).
     public mutating func schedule(at time: Int64, _ payload: Payload) {
         scheduled += 1
-        heap.append(Entry(time: max(time, now), sequence: scheduled, payload: payload))
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = free
+            slots[slot] = payload
+        } else {
+            slot = slots.count
+            slots.append(payload)
+        }
+        heap.append(Entry(time: max(time, now), sequence: scheduled, slot: slot))
         var child = heap.count - 1
         while child > 0 {
             let parent = (child - 1) / 2
@@ -75,7 +85,9 @@ public struct SimClock<Payload> {
             }
         }
         now = top.time
-        return top.payload
+        let payload = slots[top.slot].take()
+        freeSlots.append(top.slot)
+        return payload
     }
 }
 

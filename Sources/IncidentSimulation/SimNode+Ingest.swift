@@ -121,7 +121,7 @@ extension SimNode {
         let at = wall(now)
         let year = at.year
         let counter = (counters[year] ?? 0) + 1
-        let rid = IncidentID(year: year, counter: counter, tag: IncidentID.tag(for: author))
+        let rid = IncidentID(year: year, counter: counter, tag: dataDirectory!.tag)
         if records[rid] != nil {
             out.append(.violation("\(id) handed out incident id \(rid) again (it already holds an incident with that id)"))
         }

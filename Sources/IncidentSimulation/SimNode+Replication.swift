@@ -63,10 +63,23 @@ extension SimNode {
             pushScheduled = false
             push(now: now, into: &out)
         case .replicationTick:
-            out.append(.timer(.replicationTick, at: now + configuration.replicationTickMillis))
+            replicationTickArmed = false
+            let alive = Set(activeMembers)
+            if configuration.fixes.contains(.countPushGaps) {
+                // A forgotten peer's unacknowledged batches are gone: what was pushed so far no
+                // longer counts for it until anti-entropy confirms it in sync.
+                for peer in tracker.peers.keys where !alive.contains(peer) {
+                    pushGaps[peer] = max(pushGaps[peer] ?? 0, log.nextLSN - 1)
+                    lastPushTargets.remove(peer)
+                }
+            }
+            tracker.retain(alive)
             let due = tracker.due(now: wall(now), after: .milliseconds(configuration.resendAfterMillis))
             for (peer, b) in due.sorted(by: { ($0.0, $0.1.id) < ($1.0, $1.1.id) }) {
                 out.append(.send(to: peer, .events(batch: b.id, lsn: b.lsn, events: b.events)))
+            }
+            if tracker.peers.values.contains(where: { $0.inflight.contains { !$0.acked } }) {
+                armReplicationTick(now: now, into: &out)
             }
         case .quorumDeadline:
             expireQuorumWaits(now: now, into: &out)
@@ -162,8 +175,14 @@ extension SimNode {
     /// Nodes holding everything up to `lsn` durably, this one included (`PushTracker.replicas`);
     /// with `SimFix.countPushGaps`, a peer does not count for LSNs pushed while it was not a target.
     func replicas(of lsn: UInt64) -> Int {
-        guard configuration.fixes.contains(.countPushGaps) else { return tracker.replicas(of: lsn, myRegion: "local").count }
-        return 1 + tracker.peers.filter { $0.value.acked >= lsn && lsn > (pushGaps[$0.key] ?? 0) }.count
+        Self.replicas(of: lsn, tracker: tracker, gaps: configuration.fixes.contains(.countPushGaps) ? pushGaps : nil)
+    }
+
+    private static func replicas(of lsn: UInt64, tracker: PushTracker, gaps: [NodeID: UInt64]?) -> Int {
+        guard let gaps else { return tracker.replicas(of: lsn, myRegion: "local").count }
+        var count = 1
+        for (peer, p) in tracker.peers where p.acked >= lsn && lsn > (gaps[peer] ?? 0) { count += 1 }
+        return count
     }
 
     /// Sends the answer `pending` was waiting to send.
@@ -200,6 +219,7 @@ extension SimNode {
             let lsn = slice.last!.0
             let events = slice.map(\.1)
             let batch = tracker.push(events, lsn: lsn, to: targets, now: wall(now))
+            if !targets.isEmpty { armReplicationTick(now: now, into: &out) }
             for (t, _) in targets where !lastPushTargets.contains(t) { pushGaps[t] = max(pushGaps[t] ?? 0, slice.first!.0 - 1) }
             lastPushTargets = Set(targets.map(\.0))
             for (t, _) in targets { out.append(.send(to: t, .events(batch: batch, lsn: lsn, events: events))) }
@@ -237,7 +257,9 @@ extension SimNode {
         }
         let sender = peer.id
         if !missing.isEmpty { out.append(.reply(to: peer, .recordRequest(missing))) }
-        if !missing.isEmpty, configuration.fixes.contains(.ackOnlyHeld) { return }
+        // A batch with events of incidents this node does not know yet is not acknowledged: the
+        // records are requested, and the sender's resend is applied once they are here.
+        if !missing.isEmpty, !configuration.bugs.contains(.ackIncompleteBatches) { return }
         let wait = max(lsn, log.nextLSN - 1)
         note("events batch \(batch) from \(sender) \(events.map(\.id)): missing \(missing), ack after lsn \(wait)", into: &out)
         let pending = SimPending.peerAck(peer: sender, batch: batch, senderLSN: senderLSN)
@@ -258,7 +280,7 @@ extension SimNode {
         guard theirs.count == ours.count else { return }
         let differing = AntiEntropy.differingBuckets(ours: ours, theirs: theirs)
         if differing.isEmpty {
-            tracker.confirmInSync(peer: sender, lsn: log.durableLSN)
+            tracker.confirmInSync(peer: sender, region: "local", lsn: log.durableLSN)
             if let gap = pushGaps[sender], gap <= log.durableLSN { pushGaps[sender] = nil }
             note("in sync with \(sender) at lsn \(log.durableLSN)", into: &out)
             return

@@ -43,9 +43,12 @@ public struct SimNode {
     var counters: [Int: UInt64] = [:]
     /// Bucket and per-incident digests (`StateDigest`).
     public internal(set) var digest = SimDigestIndex()
-    /// Who this process authors events as: the node id, or with `SimFix.authorPerBoot` the node
-    /// id and the start's incarnation (event ids, repeat counters and incident-id tags).
+    /// Who this process authors events as (event ids, repeat-counter origins): the node id, or
+    /// with `SimFix.authorPerDataDirectory` the node id and its data directory's creation time.
     public internal(set) var author: NodeID
+    /// The data directory's incident-id tag and creation time (`NODE` file); nil before the first
+    /// start and after a wipe.
+    public internal(set) var dataDirectory: (tag: String, createdAt: Timestamp)?
     /// The sequencer's last event sequence number and clock.
     var seq: UInt64 = 0
     var hlc = HybridLogicalClock()
@@ -67,6 +70,7 @@ public struct SimNode {
     /// The SWIM instance (`MembershipShell.instance`).
     public internal(set) var membership: MembershipInstance
     var membershipTickToken: UInt64 = 0
+    var replicationTickArmed = false
     var membershipTickAt: Int64 = .max
     var startedAt: Int64 = 0
     let policy = IncidentPolicy()
@@ -104,14 +108,17 @@ public struct SimNode {
         startedAt = now
         resetVolatileState()
         let incarnation = UInt64(max(1, wall(now).unixMillis))
-        author = configuration.fixes.contains(.authorPerBoot) ? NodeID("\(id.name).\(incarnation)") : id
+        if dataDirectory == nil {
+            dataDirectory = (IncidentID.tag(for: id, createdAt: wall(now)), wall(now))
+        }
+        author = configuration.fixes.contains(.authorPerDataDirectory) ? NodeID("\(id.name).\(dataDirectory!.createdAt.unixMillis)") : id
         recover(into: &out)
         membership = MembershipInstance(
             myself: Member(node: id, address: address, region: "local", state: .alive, incarnation: incarnation),
             configuration: configuration.membership, seed: membershipSeed)
         carryOut(membership.join(seeds: seeds, now: wall(now)), into: &out)
+        refreshActiveMembers(now: now, into: &out)
         scheduleMembershipTick(now: now, into: &out)
-        out.append(.timer(.replicationTick, at: now + configuration.replicationTickMillis))
         out.append(.timer(.antiEntropy, at: now + configuration.antiEntropyIntervalMillis))
         out.append(.timer(.mergeLoop, at: now + configuration.mergeIntervalMillis))
     }
@@ -128,6 +135,7 @@ public struct SimNode {
     public mutating func wipe() {
         running = false
         log.wipe()
+        dataDirectory = nil
         resetVolatileState()
     }
 
@@ -150,6 +158,8 @@ public struct SimNode {
         nextRequest = 1
         membershipTickToken += 1
         membershipTickAt = .max
+        replicationTickArmed = false
+        activeMembers = []
     }
 
     /// `NodeRecovery.replay` over the whole log, then `IncidentDirectory.load` in creation order.
@@ -238,7 +248,7 @@ public struct SimNode {
     /// `IncidentDirectory.noteCounter`: ids this node handed out before (recovered or replicated
     /// back) are not handed out again.
     mutating func noteCounter(_ rid: IncidentID) {
-        guard let p = IncidentID.parts(rid.text), p.tag == IncidentID.tag(for: author) else { return }
+        guard let p = IncidentID.parts(rid.text), p.tag == dataDirectory?.tag else { return }
         counters[p.year] = max(counters[p.year] ?? 0, p.counter)
     }
 
@@ -259,9 +269,26 @@ public struct SimNode {
 
     // MARK: - Membership
 
-    /// Alive and suspect members other than this node (`MembershipShell.activeMembers`).
-    public var activeMembers: [NodeID] {
-        membership.members.filter { $0.state.isActive && $0.node != id }.map(\.node)
+    /// Alive and suspect members other than this node (`MembershipShell.activeMembers`), kept
+    /// current after every membership step.
+    public private(set) var activeMembers: [NodeID] = []
+
+    /// Re-reads the active members after a membership step; a change wakes the replication timer
+    /// (which forgets peers that are gone).
+    private mutating func refreshActiveMembers(now: Int64, into out: inout [SimEffect]) {
+        let fresh = membership.members.filter { $0.state.isActive && $0.node != id }.map(\.node)
+        guard fresh != activeMembers else { return }
+        activeMembers = fresh
+        armReplicationTick(now: now, into: &out)
+    }
+
+    /// Schedules the replication timer unless it is already scheduled. The real timer runs every
+    /// 25 ms; while no batch waits for an ack and membership is still, its runs change nothing,
+    /// so the simulator lets it sleep until a push or a membership change.
+    mutating func armReplicationTick(now: Int64, into out: inout [SimEffect]) {
+        guard !replicationTickArmed else { return }
+        replicationTickArmed = true
+        out.append(.timer(.replicationTick, at: now + configuration.replicationTickMillis))
     }
 
     /// The members ownership is computed over: active members and this node (`ClusterShell.owners`).
@@ -271,6 +298,7 @@ public struct SimNode {
         guard token == membershipTickToken else { return }
         membershipTickAt = .max
         carryOut(membership.onTick(now: wall(now)), into: &out)
+        refreshActiveMembers(now: now, into: &out)
         scheduleMembershipTick(now: now, into: &out)
     }
 
@@ -281,6 +309,7 @@ public struct SimNode {
             return
         }
         carryOut(membership.onMessage(message, from: sender, now: wall(now)), into: &out)
+        refreshActiveMembers(now: now, into: &out)
         scheduleMembershipTick(now: now, into: &out)
     }
 

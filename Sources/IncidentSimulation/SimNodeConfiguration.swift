@@ -11,35 +11,38 @@ public enum SimBug: String, Sendable, CaseIterable {
     case ackBeforeDurable
     /// Owners never merge duplicate open incidents.
     case noDuplicateMerge
+    /// A batch is acknowledged even when some of its events belong to an incident the receiver
+    /// does not hold (it only asks for the record): the node's behaviour before the simulator
+    /// showed that such acks count writes as replicated that are not.
+    case ackIncompleteBatches
 }
 
-/// A change to the node's logic that the simulator showed to be needed (see the cluster
-/// simulation notes in the test suite). Off by default, so the simulator runs the node as written;
-/// turned on, it shows that the change removes the violations the simulator attributes to it.
+/// A change to the node's logic that the simulator showed to be needed. Off by default, so the
+/// simulator runs the node as written; turned on, it shows that the change removes the
+/// violations the simulator attributes to it (see `ClusterSimulationTests`).
 public enum SimFix: String, Sendable, CaseIterable {
     /// Push only events that are durable locally. As written, the push goes out before the local
-    /// fsync; a crash then loses events its peers hold, and the restarted node hands out the same
-    /// event sequence numbers and incident ids again for different events and incidents.
+    /// fsync; a crash then loses events its peers hold, and the restarted node (same data
+    /// directory, counters recovered from its log) hands out the same event sequence numbers and
+    /// incident ids again, for other events and incidents.
     case pushDurableOnly
     /// Send anti-entropy digest summaries only once the log is durable up to the state they
     /// describe. As written, a receiver whose digests match treats the sender as holding
-    /// everything durably (`confirmInSync`) although the sender applies events before its fsync.
+    /// everything durably (`confirmInSync`), but the sender applies events before its fsync.
     case durableSummaries
-    /// Acknowledge a pushed batch only when every event in it was applied. As written, events of
-    /// an incident the receiver does not hold are not applied (it asks for the record instead),
-    /// yet the batch is acknowledged and counted as replicated.
-    case ackOnlyHeld
     /// Count a peer as holding a write only if the write's batch was pushed to it (or anti-entropy
-    /// later confirmed it in sync). As written, a peer that was not a push target when the write
-    /// was pushed (not yet joined, declared dead, restarted) gets a fresh tracker entry; its
-    /// first acknowledged batch advances its `acked` LSN over every earlier write.
+    /// has since confirmed it in sync). As written, a peer that was not a push target when the
+    /// write was pushed (not joined yet), or whose entry `retain` dropped while it was dead (with
+    /// its unacknowledged batches), gets a fresh tracker entry, and its first acknowledged batch
+    /// moves its `acked` LSN past every earlier write.
     case countPushGaps
-    /// Author events as (node, start incarnation) rather than as the node: event ids, repeat
-    /// counters and incident-id tags of a restarted process can then never collide with its
-    /// earlier life. As written, a node whose data directory was lost restarts its event sequence,
-    /// its incident counters and its repeat counters from zero, re-using ids its peers hold for
-    /// other events and incidents (and a counter restarted below the merged maximum hides alerts).
-    case authorPerBoot
+    /// Author events as (node, data directory) — as the incident-id tag already is — rather than
+    /// as the node. As written, a node whose data directory was lost restarts its event sequence
+    /// and its repeat counters under the same origin. If it then re-learns an incident from a peer
+    /// that missed its latest repeat count, it counts on from the stale value, and the grow-only
+    /// merge (max per origin and window) swallows the alerts counted twice: acknowledged alerts
+    /// vanish from the incident's count.
+    case authorPerDataDirectory
 }
 
 /// Timing and limits of a simulated node: the defaults of the real node's configuration
@@ -55,8 +58,8 @@ public struct SimNodeConfiguration: Sendable, Equatable {
     public var antiEntropyIntervalMillis: Int64 = 1000
     /// Unacknowledged pushes are sent again after this long.
     public var resendAfterMillis: Int64 = 1000
-    /// How often the resend timer runs (the real loop: every 10 ms).
-    public var replicationTickMillis: Int64 = 50
+    /// How often the replication timer runs (resends, forgetting dead peers).
+    public var replicationTickMillis: Int64 = 25
     /// How often the owner looks for duplicate open incidents to merge.
     public var mergeIntervalMillis: Int64 = 500
     /// The membership shell's tick period.

@@ -230,6 +230,15 @@ struct TimeAndIdentityTests {
         #expect(try NodeID(validating: name).name == name)
     }
 
+    @Test func eventAuthorsNameTheNodeAndItsDataDirectory() {
+        let author = NodeID.author(node: NodeID("eu-west-2a"), directoryTag: "K7Q")
+        #expect(author.name == "eu-west-2a/K7Q")
+        #expect(!NodeID.isValid(author.name), "an author can never be mistaken for a node id")
+        #expect(author.authorNode == NodeID("eu-west-2a"))
+        #expect(NodeID("node1").authorNode == NodeID("node1"))
+        #expect(author != NodeID.author(node: NodeID("eu-west-2a"), directoryTag: "K7R"))
+    }
+
     @Test(
         "invalid node ids are rejected naming the value",
         arguments: ["", String(repeating: "x", count: 65), "node 1", "node/1", "nöde", "node:1", "node\n", "émile"])

@@ -81,6 +81,35 @@ extension NodeTests {
             #expect(!ids.contains(more))
         }
 
+        @Test("a restart continues the data directory's event author; a new directory is a new author")
+        func eventAuthorFollowsTheDataDirectory() async throws {
+            let dir = try makeTempDir("author")
+            let other = try makeTempDir("author-wiped")
+            defer {
+                removeDir(dir)
+                removeDir(other)
+            }
+            let first = try await TestNode.start(testConfiguration(dataDir: dir))
+            let author = first.runtime.sequencer.author
+            _ = try await onThread { try first.client().ingest(["title": "before restart", "dedup_key": "author-1"]) }
+            let seqBefore = first.runtime.sequencer.mark().seq
+            await first.stop()
+            #expect(author.name.hasPrefix("testnode/") && author.authorNode == NodeID("testnode"))
+            #expect(seqBefore > 0)
+
+            let again = try await TestNode.start(testConfiguration(dataDir: dir))
+            #expect(again.runtime.sequencer.author == author)
+            #expect(again.runtime.sequencer.mark().seq == seqBefore)
+            await again.stop()
+
+            // The same node on a lost disk: its sequence starts over, so it must be another author.
+            try await Task.sleep(for: .milliseconds(5))
+            let wiped = try await TestNode.start(testConfiguration(dataDir: other))
+            #expect(wiped.runtime.sequencer.mark().seq == 0)
+            #expect(wiped.runtime.sequencer.author.authorNode == NodeID("testnode"))
+            await wiped.stop()
+        }
+
         @Test func crashImageReplaysTheLog() async throws {
             let dir = try makeTempDir("crash")
             let image = dir + "-image"

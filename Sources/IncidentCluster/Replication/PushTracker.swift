@@ -35,6 +35,9 @@ public struct PushTracker: Sendable {
         /// Batches were forgotten (the peer fell too far behind): `acked` may not move past them
         /// until anti-entropy confirms the peer holds everything (`confirmInSync`).
         public var gap = false
+
+        /// A peer with nothing pushed yet.
+        public init(gap: Bool = false) { self.gap = gap }
     }
 
     /// Peers by node id.
@@ -53,7 +56,9 @@ public struct PushTracker: Sendable {
         let id = nextBatch
         nextBatch += 1
         for (t, region) in targets {
-            var p = peers[t] ?? Peer()
+            // A peer first seen now (new, or back after being forgotten) may lack any earlier
+            // event: it starts with a gap that only anti-entropy closes.
+            var p = peers[t] ?? Peer(gap: true)
             p.region = region
             p.inflight.append(Batch(id: id, lsn: lsn, events: events, acked: false, sentAt: now))
             p.inflightEvents += events.count
@@ -71,21 +76,30 @@ public struct PushTracker: Sendable {
     public mutating func acknowledge(peer: NodeID, batch: UInt64) {
         guard var p = peers[peer] else { return }
         if let i = p.inflight.firstIndex(where: { $0.id == batch }) { p.inflight[i].acked = true }
+        Self.advance(&p)
+        peers[peer] = p
+    }
+
+    /// Moves `acked` over the acknowledged prefix of the in-flight batches (not past a gap).
+    private static func advance(_ p: inout Peer) {
         while !p.gap, let first = p.inflight.first, first.acked {
             p.acked = max(p.acked, first.lsn)
             p.inflightEvents -= first.events.count
             p.inflight.removeFirst()
         }
-        peers[peer] = p
     }
 
-    /// The peer holds everything this node held at `lsn` (its digests matched ours).
-    public mutating func confirmInSync(peer: NodeID, lsn: UInt64) {
-        guard var p = peers[peer], p.acked < lsn || p.gap else { return }
+    /// The peer (in `region`) holds durably every event this node had logged up to `lsn` (its
+    /// digests matched ours): whatever pushes it missed are covered, and a gap closes.
+    public mutating func confirmInSync(peer: NodeID, region: String, lsn: UInt64) {
+        var p = peers[peer] ?? Peer()
+        guard p.acked < lsn || p.gap || peers[peer] == nil else { return }
+        p.region = region
         p.gap = false
         p.acked = max(p.acked, lsn)
         p.inflight.removeAll { $0.lsn <= lsn }
         p.inflightEvents = p.inflight.reduce(0) { $0 + $1.events.count }
+        Self.advance(&p)
         peers[peer] = p
     }
 

@@ -1,9 +1,12 @@
-/// The cluster-unique identity of one event: the node that created it and that node's sequence number.
+/// The cluster-unique identity of one event: its author and the author's sequence number.
 ///
-/// Sequence numbers start at 1 and increase by one per event created on the origin node, so the
-/// events a node holds from one origin can be summarised by a version vector.
+/// The author (`origin`) is a node *and its data directory*, written `node1/K7Q` (the directory's
+/// tag, see `IncidentID.tag(for:createdAt:)`): a node whose disk was lost starts over as a new author,
+/// so its restarted sequence numbers and repeat counters never collide with those of its earlier
+/// life that peers still hold. Sequence numbers start at 1 and increase by one per event the author
+/// creates.
 public struct EventID: Hashable, Comparable, Sendable, CustomStringConvertible {
-    /// The node that created the event.
+    /// The author: the node that created the event, with its data directory's tag.
     public var origin: NodeID
     /// 1, 2, 3 … per origin.
     public var seq: UInt64
@@ -19,4 +22,17 @@ public struct EventID: Hashable, Comparable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(origin.name):\(seq)" }
+}
+
+extension NodeID {
+    /// The event author for a node writing from the data directory with `directoryTag`.
+    public static func author(node: NodeID, directoryTag: String) -> NodeID {
+        NodeID("\(node.name)/\(directoryTag)")
+    }
+
+    /// The node of an event author (the name itself for a plain node id).
+    public var authorNode: NodeID {
+        guard let slash = name.utf8.firstIndex(of: UInt8(ascii: "/")) else { return self }
+        return NodeID(String(name[..<slash]))
+    }
 }

@@ -59,17 +59,17 @@ extension IncidentRecord {
             add(
                 "detected", [("source", .text(o.source)), ("alert", .text(o.title)), ("dedup_key", .text(o.dedupKey))],
                 at: o.detectedAt)
-            add("logged", [("incident_id", .text(e.incident.text)), ("service", .text(o.service))], actor: "node:\(e.id.origin)")
+            add("logged", [("incident_id", .text(e.incident.text)), ("service", .text(o.service))], actor: "node:\(e.id.origin.authorNode)")
             add(
                 "classified", [("category", .text(t.category.rawValue)), ("method", .text(t.categorySource.name))],
-                actor: "node:\(e.id.origin)")
+                actor: "node:\(e.id.origin.authorNode)")
             add(
                 "prioritized",
                 [
                     ("severity", .text(t.severity.description)), ("priority", .text(t.priority.description)),
                     ("impact", .number(t.impact)), ("urgency", .number(t.urgency)),
                     ("severity_explicit", .flag(t.severityExplicit)),
-                ], actor: "node:\(e.id.origin)")
+                ], actor: "node:\(e.id.origin.authorNode)")
         case .alertRepeated:
             break  // shown per bucket
         case .sourceAcknowledged:

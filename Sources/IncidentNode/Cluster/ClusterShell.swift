@@ -207,6 +207,9 @@ private final class ReplicationBox: @unchecked Sendable {
 }
 
 extension ClusterShell: AlertRouter {
+    func ownerCandidates() -> [NodeID] { owners }
+
+    /// The node that owns a dedup key now.
     func owner(of key: String) -> NodeID? {
         Rendezvous.owner(of: key, among: owners)
     }

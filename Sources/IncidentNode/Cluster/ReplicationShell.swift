@@ -218,6 +218,9 @@ final class ReplicationShell: Sendable {
             while true {
                 let drained = feed.drain()
                 if drained.isEmpty { break }
+                // Only durable events leave the node: a peer must never hold an event that a crash
+                // could take from this node, which would then hand out its sequence number again.
+                do { try await log.waitDurable(drained.last!.0) } catch { return }
                 var start = 0
                 while start < drained.count {
                     let end = min(drained.count, start + configuration.batchEventsMax)
@@ -229,9 +232,11 @@ final class ReplicationShell: Sendable {
     }
 
     private func push(_ items: [(UInt64, IncidentEvent)]) {
+        let peers = members().filter { $0 != node }
+        guard !peers.isEmpty else { return }  // a lone node has no one to push to
         let lsn = items.last!.0
         let events = items.map(\.1)
-        let targets = members().filter { $0 != node }.map { ($0, transport.region(of: $0) ?? region) }
+        let targets = peers.map { ($0, transport.region(of: $0) ?? region) }
         let now = clock.now()
         let batch: UInt64 = state.withLock { s in
             s.stats.pushedEvents += UInt64(events.count)
@@ -306,6 +311,9 @@ final class ReplicationShell: Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: configuration.antiEntropyInterval)
             let summary = digest.buckets
+            // The summary promises its reader that this node holds it durably (the reader may count
+            // this node as a replica of everything it describes), so it waits for the log first.
+            do { try await log.waitDurable(log.nextLSN - 1) } catch { return }
             var sent = 0
             for peer in members() where peer != node {
                 transport.send(.digestSummary(summary), to: peer)
@@ -320,14 +328,18 @@ final class ReplicationShell: Sendable {
     }
 
     private func compareSummary(_ theirs: [UInt64], connection: PeerConnection) {
+        // Read in this order: with no change in flight after `lsn` was read, every event logged up
+        // to `lsn` is in `ours`.
+        let lsn = log.nextLSN - 1
+        let settled = digest.settled
         let ours = digest.buckets
         guard theirs.count == ours.count else { return }
         let differing = AntiEntropy.differingBuckets(ours: ours, theirs: theirs)
         if differing.isEmpty {
-            // The peer holds everything we hold: whatever pushes it missed are covered.
-            if let peer = connection.peer?.node {
-                let lsn = log.durableLSN
-                state.withLock { $0.tracker.confirmInSync(peer: peer, lsn: lsn) }
+            // The peer holds durably everything we held at `lsn`: whatever pushes it missed are covered.
+            if settled, let peer = connection.peer?.node {
+                let peerRegion = transport.region(of: peer) ?? region
+                state.withLock { $0.tracker.confirmInSync(peer: peer, region: peerRegion, lsn: lsn) }
             }
             return
         }

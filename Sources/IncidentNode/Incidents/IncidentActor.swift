@@ -57,7 +57,7 @@ actor IncidentActor {
         if passivated { throw .moved }
         let now = context.sequencer.now
         switch record.decideTrigger(
-            count: count, firstAt: firstAt, lastAt: lastAt, origin: context.sequencer.node, policy: context.policy, now: now)
+            count: count, firstAt: firstAt, lastAt: lastAt, origin: context.sequencer.author, policy: context.policy, now: now)
         {
         case .openNew:
             return .openNew
@@ -118,6 +118,10 @@ actor IncidentActor {
 
     /// Runs a change on the record and keeps the digest, the summary index and the classifier in step.
     private func changing(now: Timestamp, _ body: (inout IncidentRecord) throws(IncidentOpError) -> UInt64) throws(IncidentOpError) -> UInt64 {
+        try context.digest.changing { () throws(IncidentOpError) -> UInt64 in try recordChange(now: now, body) }
+    }
+
+    private func recordChange(now: Timestamp, _ body: (inout IncidentRecord) throws(IncidentOpError) -> UInt64) throws(IncidentOpError) -> UInt64 {
         let confirmedBefore = record.incident.confirmedCategory
         let digestBefore = record.digest
         let unitsBefore = record.digestUnits

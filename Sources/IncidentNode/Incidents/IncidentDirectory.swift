@@ -104,6 +104,15 @@ actor IncidentDirectory {
             byKey[key] = open.id
             return .existing(a)
         }
+        return try context.digest.changing { () throws(IncidentOpError) -> OpenOutcome in
+            try create(alert: alert, key: key, repeats: repeats, firstAt: firstAt, lastAt: lastAt, actor: actor)
+        }
+    }
+
+    /// Logs a new incident's opening (and its first repeats and war room) and registers its actor.
+    private func create(alert: Alert, key: String, repeats: Int, firstAt: Timestamp, lastAt: Timestamp, actor: String)
+        throws(IncidentOpError) -> OpenOutcome
+    {
         let now = context.sequencer.now
         let year = now.year
         let counter = (counters[year] ?? 0) + 1
@@ -196,6 +205,10 @@ actor IncidentDirectory {
 
     /// Creates an incident another node opened: logs its opening and registers an actor.
     private func adopt(_ opening: IncidentEvent) throws(IncidentOpError) -> (IncidentActor, UInt64) {
+        try context.digest.changing { () throws(IncidentOpError) -> (IncidentActor, UInt64) in try register(opening) }
+    }
+
+    private func register(_ opening: IncidentEvent) throws(IncidentOpError) -> (IncidentActor, UInt64) {
         let lsn: UInt64
         do { lsn = try context.sequencer.appendReplicated(opening) } catch { throw .log(error) }
         let record = IncidentRecord(opening: opening)

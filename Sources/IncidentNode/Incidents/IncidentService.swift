@@ -1,3 +1,4 @@
+import IncidentCluster
 import IncidentCore
 import IncidentStorage
 import Synchronization
@@ -67,9 +68,12 @@ public final class IncidentService: Sendable {
         var groups: [String: [Int]] = [:]
         var remote: [NodeID: [Int]] = [:]
         let router = forward ? self.router.current : nil
+        // One look at the membership per call; with no other member every key is this node's.
+        let owners = router?.ownerCandidates() ?? []
+        let routing = owners.count > 1
         for (n, a) in alerts.enumerated() {
             let key = a.effectiveDedupKey
-            if let router, let owner = router.owner(of: key), owner != sequencer.node {
+            if routing, let owner = Rendezvous.owner(of: key, among: owners), owner != sequencer.node {
                 remote[owner, default: []].append(n)  // the key's owner dedups it (SPEC §7.5)
                 continue
             }
@@ -231,8 +235,8 @@ public final class IncidentService: Sendable {
 
 /// Where alerts for keys this node does not own go.
 protocol AlertRouter: Sendable {
-    /// The owner of a dedup key (nil: no cluster).
-    func owner(of key: String) -> NodeID?
+    /// The nodes that can own keys now (alive members and this node).
+    func ownerCandidates() -> [NodeID]
     /// Sends alerts to their owner; nil when it did not answer in time.
     func forward(_ alerts: [Alert], to owner: NodeID) async -> (replicas: Int, results: [IncidentService.ForwardedAnswer])?
 }

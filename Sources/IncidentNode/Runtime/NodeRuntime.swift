@@ -48,7 +48,8 @@ public final class NodeRuntime: Sendable {
         async throws -> NodeRuntime
     {
         let tag = try claimDataDirectory(fs, node: configuration.nodeID, now: clock.now())
-        var recovery = NodeRecovery(node: configuration.nodeID)
+        let author = NodeID.author(node: configuration.nodeID, directoryTag: tag)
+        var recovery = NodeRecovery(node: configuration.nodeID, author: author)
         try recovery.loadSnapshot(fs: fs)
         let tSnapshot = monotonicNanos()
         let (log, report) = try EventLog.open(fs: fs, configuration: configuration.wal, after: recovery.snapshotLSN) { lsn, payload in
@@ -64,7 +65,7 @@ public final class NodeRuntime: Sendable {
             logger.warn("events without an opening event were ignored", metadata: ["count": "\(recovery.orphans.count)"])
         }
         let sequencer = EventSequencer(
-            node: configuration.nodeID, log: log, clock: clock, lastSeq: recovery.lastSeq, lastHLC: recovery.lastHLC,
+            node: configuration.nodeID, author: author, log: log, clock: clock, lastSeq: recovery.lastSeq, lastHLC: recovery.lastHLC,
             feed: EventFeed())
         let stateDigest = StateDigest()
         let context = IncidentActor.Context(

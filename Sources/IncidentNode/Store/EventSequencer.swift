@@ -16,6 +16,8 @@ public final class EventSequencer: Sendable {
 
     /// This node.
     public let node: NodeID
+    /// The author of the events it creates (the node and its data directory, see `EventID`).
+    public let author: NodeID
     private let log: EventLog
     private let clock: any NodeClock
     private let state: Mutex<State>
@@ -23,9 +25,10 @@ public final class EventSequencer: Sendable {
     let feed: EventFeed?
 
     /// Creates a sequencer continuing after what recovery found.
-    init(node: NodeID, log: EventLog, clock: any NodeClock, lastSeq: UInt64, lastHLC: HLCTimestamp, feed: EventFeed?) {
+    init(node: NodeID, author: NodeID, log: EventLog, clock: any NodeClock, lastSeq: UInt64, lastHLC: HLCTimestamp, feed: EventFeed?) {
         self.feed = feed
         self.node = node
+        self.author = author
         self.log = log
         self.clock = clock
         state = Mutex(State(clock: HybridLogicalClock(last: lastHLC), seq: lastSeq, buffer: ByteWriter(capacity: 512)))
@@ -37,7 +40,7 @@ public final class EventSequencer: Sendable {
         let now = clock.now()
         let outcome: Result<(IncidentEvent, UInt64), LogError> = state.withLock { s in
             let hlc = s.clock.tick(now: now)
-            let event = IncidentEvent(id: EventID(origin: node, seq: s.seq + 1), hlc: hlc, incident: incident, actor: actor, body: body)
+            let event = IncidentEvent(id: EventID(origin: author, seq: s.seq + 1), hlc: hlc, incident: incident, actor: actor, body: body)
             s.buffer.bytes.removeAll(keepingCapacity: true)
             s.buffer.write(LogRecordKind.incidentEvent.rawValue)
             event.encode(into: &s.buffer)

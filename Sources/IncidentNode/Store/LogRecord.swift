@@ -28,6 +28,8 @@ public final class StateDigest: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Changes begun (an event appended to the log) and not yet reflected here; see `settled`.
+    private let changesInFlight = Atomic<Int>(0)
 
     /// An empty digest.
     public init() {}
@@ -47,6 +49,18 @@ public final class StateDigest: Sendable {
             s.perIncident[id] = new
         }
     }
+
+    /// Runs a change that logs events and then reports them here (`set`): while it runs, the log
+    /// holds events the digest does not yet reflect, and `settled` says so.
+    func changing<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        changesInFlight.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        defer { changesInFlight.wrappingSubtract(1, ordering: .sequentiallyConsistent) }
+        return try body()
+    }
+
+    /// True when no change is in flight: read after the log's last LSN, it means every event logged
+    /// up to that LSN is reflected in the digest (anti-entropy may then confirm a peer in sync).
+    var settled: Bool { changesInFlight.load(ordering: .sequentiallyConsistent) == 0 }
 
     /// Events and counters held, and the digest.
     public var current: (events: Int64, value: UInt64) { state.withLock { ($0.units, $0.value) } }

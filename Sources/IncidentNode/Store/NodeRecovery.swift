@@ -14,9 +14,12 @@ struct NodeRecovery {
     var replayed = 0
     var orphans: [IncidentEvent] = []
     let node: NodeID
+    /// The event author of this data directory: `lastSeq` counts its events.
+    let author: NodeID
 
-    init(node: NodeID) {
+    init(node: NodeID, author: NodeID) {
         self.node = node
+        self.author = author
     }
 
     /// Loads the snapshot, if any.
@@ -36,8 +39,8 @@ struct NodeRecovery {
         lastHLC = snap.lastHLC
         snapshotLSN = lsn
         for r in records {
-            for e in r.events where e.id.origin == node { lastSeq = max(lastSeq, e.id.seq) }
-            for c in r.repeatCounters.values where c.event.origin == node { lastSeq = max(lastSeq, c.event.seq) }
+            for e in r.events where e.id.origin == author { lastSeq = max(lastSeq, e.id.seq) }
+            for c in r.repeatCounters.values where c.event.origin == author { lastSeq = max(lastSeq, c.event.seq) }
         }
     }
 
@@ -53,7 +56,7 @@ struct NodeRecovery {
             throw RecoveryError("log record \(lsn) passed its checksum but does not decode: \(error)")
         }
         replayed += 1
-        if event.id.origin == node { lastSeq = max(lastSeq, event.id.seq) }
+        if event.id.origin == author { lastSeq = max(lastSeq, event.id.seq) }
         if event.hlc > lastHLC { lastHLC = event.hlc }
         apply(event)
     }

@@ -1,0 +1,98 @@
+import IncidentCore
+import Testing
+
+@testable import IncidentCluster
+
+/// The push bookkeeping: when a peer counts as holding a write.
+@Suite struct PushTrackerTests {
+    let a = NodeID("a")
+    let b = NodeID("b")
+    let t0 = Timestamp(unixSeconds: 1_772_442_000)
+
+    /// `n` note events (content is irrelevant to the tracker; only the count matters).
+    func events(_ n: Int, from seq: UInt64 = 1) -> [IncidentEvent] {
+        (0..<n).map { i in
+            IncidentEvent(
+                id: EventID(origin: NodeID("me/K7Q"), seq: seq + UInt64(i)), hlc: HLCTimestamp(raw: seq + UInt64(i)),
+                incident: IncidentID(year: 2026, counter: 1, tag: "K7Q"), actor: "x", body: .note("n"))
+        }
+    }
+
+    @Test func aPeerFirstSeenByAPushIsNotCountedUntilAntiEntropyConfirmsIt() {
+        var t = PushTracker(inflightEventsMax: 1000)
+        // Writes 1…10 happened before `a` was a push target: its first acknowledged batch must not
+        // make it a replica of them.
+        let batch = t.push(events(1, from: 11), lsn: 11, to: [(a, "eu")], now: t0)
+        t.acknowledge(peer: a, batch: batch)
+        #expect(t.replicas(of: 5, myRegion: "eu").count == 1)
+        #expect(t.replicas(of: 11, myRegion: "eu").count == 1)
+        t.confirmInSync(peer: a, region: "eu", lsn: 10)
+        #expect(t.replicas(of: 5, myRegion: "eu").count == 2)
+        #expect(t.replicas(of: 11, myRegion: "eu").count == 2, "the acknowledged batch counts once the gap closes")
+    }
+
+    @Test func confirmingAnUnknownPeerStartsItInSync() {
+        var t = PushTracker(inflightEventsMax: 1000)
+        t.confirmInSync(peer: a, region: "us", lsn: 10)
+        #expect(t.replicas(of: 10, myRegion: "eu") == (2, true))
+        // later pushes to it count as soon as they are acknowledged
+        let batch = t.push(events(2, from: 11), lsn: 12, to: [(a, "us")], now: t0)
+        #expect(t.replicas(of: 12, myRegion: "eu").count == 1)
+        t.acknowledge(peer: a, batch: batch)
+        #expect(t.replicas(of: 12, myRegion: "eu").count == 2)
+    }
+
+    @Test func acknowledgementsAdvanceOnlyOverAContiguousPrefix() {
+        var t = PushTracker(inflightEventsMax: 1000)
+        t.confirmInSync(peer: a, region: "eu", lsn: 0)
+        let first = t.push(events(1, from: 1), lsn: 1, to: [(a, "eu")], now: t0)
+        let second = t.push(events(1, from: 2), lsn: 2, to: [(a, "eu")], now: t0)
+        t.acknowledge(peer: a, batch: second)
+        #expect(t.replicas(of: 2, myRegion: "eu").count == 1)
+        t.acknowledge(peer: a, batch: first)
+        #expect(t.replicas(of: 2, myRegion: "eu").count == 2)
+    }
+
+    @Test func overflowOpensAGapThatOnlyConfirmationCloses() {
+        var t = PushTracker(inflightEventsMax: 3)
+        t.confirmInSync(peer: a, region: "eu", lsn: 0)
+        _ = t.push(events(2, from: 1), lsn: 2, to: [(a, "eu")], now: t0)
+        let later = t.push(events(2, from: 3), lsn: 4, to: [(a, "eu")], now: t0)  // drops the first batch
+        #expect(t.peers[a]?.gap == true)
+        t.acknowledge(peer: a, batch: later)
+        #expect(t.replicas(of: 4, myRegion: "eu").count == 1, "events 1-2 were never acknowledged")
+        t.confirmInSync(peer: a, region: "eu", lsn: 4)
+        #expect(t.replicas(of: 4, myRegion: "eu").count == 2)
+        #expect(t.peers[a]?.inflight.isEmpty == true)
+    }
+
+    @Test func aForgottenPeerComesBackWithAGap() {
+        var t = PushTracker(inflightEventsMax: 1000)
+        t.confirmInSync(peer: a, region: "eu", lsn: 0)
+        t.confirmInSync(peer: b, region: "eu", lsn: 0)
+        _ = t.push(events(1, from: 1), lsn: 1, to: [(a, "eu"), (b, "eu")], now: t0)
+        t.retain([b])  // `a` was declared dead with batch 1 unacknowledged
+        let batch = t.push(events(1, from: 2), lsn: 2, to: [(a, "eu"), (b, "eu")], now: t0)
+        t.acknowledge(peer: a, batch: batch)
+        #expect(t.replicas(of: 1, myRegion: "eu").count == 1)
+        #expect(t.replicas(of: 2, myRegion: "eu").count == 1)
+    }
+
+    @Test func quorumPrefersACopyInAnotherRegionWhenOneIsAlive() {
+        var t = PushTracker(inflightEventsMax: 1000)
+        t.confirmInSync(peer: a, region: "eu", lsn: 5)
+        #expect(!t.hasQuorum(5, need: 2, myRegion: "eu", foreignAvailable: true))
+        #expect(t.hasQuorum(5, need: 2, myRegion: "eu", foreignAvailable: false))
+        t.confirmInSync(peer: b, region: "us", lsn: 5)
+        #expect(t.hasQuorum(5, need: 2, myRegion: "eu", foreignAvailable: true))
+    }
+
+    @Test func dueBatchesAreResentOnceAfterTheInterval() {
+        var t = PushTracker(inflightEventsMax: 1000)
+        let batch = t.push(events(1), lsn: 1, to: [(a, "eu")], now: t0)
+        #expect(t.due(now: t0 + .milliseconds(500), after: .seconds(1)).isEmpty)
+        let due = t.due(now: t0 + .seconds(1), after: .seconds(1))
+        #expect(due.map(\.1.id) == [batch])
+        #expect(t.due(now: t0 + .milliseconds(1500), after: .seconds(1)).isEmpty)
+    }
+}
