@@ -94,11 +94,16 @@ public struct RequestParseError: Error, Sendable {
 /// Encodes response lines.
 public enum AdminResponse {
     /// Appends `{"id":…,"ok":true,"result":…}\n`.
-    public static func writeSuccess(id: JSONValue, result: JSONValue, into out: inout [UInt8]) {
+    /// With `replicas`, every `"replicas": null` placeholder in the result is written as that count.
+    public static func writeSuccess(id: JSONValue, result: JSONValue, replicas: Int? = nil, into out: inout [UInt8]) {
         out.append(contentsOf: #"{"id":"#.utf8)
         JSONSerializer.write(id, into: &out)
         out.append(contentsOf: #","ok":true,"result":"#.utf8)
-        JSONSerializer.write(result, into: &out)
+        if let replicas {
+            JSONSerializer.write(result, into: &out, fillingNull: "replicas", with: .int(Int64(replicas)))
+        } else {
+            JSONSerializer.write(result, into: &out)
+        }
         out.append(contentsOf: "}\n".utf8)
     }
 

@@ -10,6 +10,16 @@ public enum JSONSerializer {
         JSONWriter.with(&out) { $0.value(value) }
     }
 
+    /// Appends the compact JSON text of `value`, writing every object member named `key` whose
+    /// value is `null` (at any depth) with `fill` instead — a placeholder filled in without
+    /// rebuilding the value.
+    public static func write(_ value: JSONValue, into out: inout [UInt8], fillingNull key: String, with fill: JSONValue) {
+        JSONWriter.with(&out) { w in
+            w.nullFill = (key, fill)
+            w.value(value)
+        }
+    }
+
     /// Appends `s` as a quoted, escaped JSON string.
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         JSONWriter.with(&out) { $0.string(s) }

@@ -6,6 +6,8 @@ struct JSONWriter: ~Copyable {
     let buffer: UnsafeMutablePointer<UInt8>
     let capacity: Int
     var count = 0
+    /// Object members with this key and a `null` value are written with this value instead.
+    var nullFill: (key: String, value: JSONValue)?
 
     init(out: consuming [UInt8], buffer: UnsafeMutableBufferPointer<UInt8>) {
         self.out = out
@@ -85,7 +87,11 @@ struct JSONWriter: ~Copyable {
                 first = false
                 string(entry.key)
                 byte(ASCII.colon)
-                self.value(entry.value)
+                if case .null = entry.value, let fill = nullFill, entry.key == fill.key {
+                    self.value(fill.value)
+                } else {
+                    self.value(entry.value)
+                }
             }
             byte(ASCII.closeBrace)
         }

@@ -95,4 +95,25 @@ import Testing
         #expect(due.map(\.1.id) == [batch])
         #expect(t.due(now: t0 + .milliseconds(1500), after: .seconds(1)).isEmpty)
     }
+
+    @Test func aKnownPeerLeftOutOfAPushGetsAGap() {
+        var t = PushTracker(inflightEventsMax: 1000)
+        t.confirmInSync(peer: a, region: "eu", lsn: 0)
+        t.confirmInSync(peer: b, region: "eu", lsn: 0)
+        _ = t.push(events(1, from: 1), lsn: 1, to: [(b, "eu")], now: t0)  // `a` was briefly not alive
+        let batch = t.push(events(1, from: 2), lsn: 2, to: [(a, "eu"), (b, "eu")], now: t0)
+        t.acknowledge(peer: a, batch: batch)
+        #expect(t.replicas(of: 2, myRegion: "eu").count == 1, "a lacks event 1")
+    }
+
+    @Test func eventsPushedToNoOneGapEveryPeer() {
+        var t = PushTracker(inflightEventsMax: 1000)
+        t.confirmInSync(peer: a, region: "eu", lsn: 0)
+        t.missedEvents()
+        let batch = t.push(events(1, from: 2), lsn: 2, to: [(a, "eu")], now: t0)
+        t.acknowledge(peer: a, batch: batch)
+        #expect(t.replicas(of: 2, myRegion: "eu").count == 1)
+        t.confirmInSync(peer: a, region: "eu", lsn: 2)
+        #expect(t.replicas(of: 2, myRegion: "eu").count == 2)
+    }
 }

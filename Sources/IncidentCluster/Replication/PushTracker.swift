@@ -52,9 +52,11 @@ public struct PushTracker: Sendable {
     }
 
     /// Records a push of `events` (last LSN `lsn`) to `targets`; returns the batch id to send.
+    /// Known peers that are not targets miss the batch: they get a gap.
     public mutating func push(_ events: [IncidentEvent], lsn: UInt64, to targets: [(NodeID, String)], now: Timestamp) -> UInt64 {
         let id = nextBatch
         nextBatch += 1
+        for key in peers.keys where !targets.contains(where: { $0.0 == key }) { peers[key]!.gap = true }
         for (t, region) in targets {
             // A peer first seen now (new, or back after being forgotten) may lack any earlier
             // event: it starts with a gap that only anti-entropy closes.
@@ -70,6 +72,11 @@ public struct PushTracker: Sendable {
             peers[t] = p
         }
         return id
+    }
+
+    /// Events were logged but pushed to no one: every known peer gets a gap.
+    public mutating func missedEvents() {
+        for key in peers.keys { peers[key]!.gap = true }
     }
 
     /// A peer acknowledged a batch.

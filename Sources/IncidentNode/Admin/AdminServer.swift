@@ -201,9 +201,7 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
         let maxWrite = replies.reduce(UInt64(0)) { max($0, $1.2) }
         var replicaCount = 1
         if failure == nil, maxWrite > 0 { replicaCount = await replicas(maxWrite) }
-        for (id, result0, lsn) in replies {
-            var result = result0
-            if case .success(let v) = result { result = .success(Self.settingReplicas(v, lsn > 0 ? replicaCount : 1)) }
+        for (id, result, lsn) in replies {
             if let failure, lsn > 0 || (readsNeedDurability && lsn == 0) {
                 if case .success = result {
                     AdminResponse.writeFailure(id: id, error: AdminError(.unavailable, "not durable: \(failure)"), into: &out)
@@ -211,26 +209,11 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
                 }
             }
             switch result {
-            case .success(let v): AdminResponse.writeSuccess(id: id, result: v, into: &out)
+            // `replicas: null` placeholders (writes) get the count; forwarded alerts carry the owner's.
+            case .success(let v): AdminResponse.writeSuccess(id: id, result: v, replicas: lsn > 0 ? replicaCount : 1, into: &out)
             case .failure(let e): AdminResponse.writeFailure(id: id, error: e, into: &out)
             }
         }
-    }
-
-    /// Sets every `replicas` field of a write's result (top level, and in `results` of a batch).
-    static func settingReplicas(_ v: JSONValue, _ n: Int) -> JSONValue {
-        // Only placeholders (`null`) are replaced: alerts forwarded to their owner already carry
-        // the owner's count.
-        guard case .object(var o) = v else { return v }
-        if o["replicas"] == .null { o["replicas"] = .int(Int64(n)) }
-        if case .array(let list)? = o["results"] {
-            o["results"] = .array(list.map { item in
-                guard case .object(var r) = item, r["replicas"] == .null else { return item }
-                r["replicas"] = .int(Int64(n))
-                return .object(r)
-            })
-        }
-        return .object(o)
     }
 
     // MARK: - EpollServerDelegate (loop thread)

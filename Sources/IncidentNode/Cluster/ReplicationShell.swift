@@ -197,6 +197,7 @@ final class ReplicationShell: Sendable {
             let wallNow = clock.now()
             var expired: [(CheckedContinuation<Int, Never>, Int)] = []
             let alive = Set(members())
+            feed.setEnabled(alive.contains { $0 != node })
             let resend: [(NodeID, PushTracker.Batch)] = state.withLock { s in
                 s.tracker.retain(alive)
                 s.waiters.removeAll { w in
@@ -216,7 +217,9 @@ final class ReplicationShell: Sendable {
     private func pushLoop() async {
         for await _ in feed.wakeups {
             while true {
-                let drained = feed.drain()
+                let (drained, missed) = feed.drain()
+                // Events were logged while there was no one to push to: every peer may lack them.
+                if missed { state.withLock { $0.tracker.missedEvents() } }
                 if drained.isEmpty { break }
                 // Only durable events leave the node: a peer must never hold an event that a crash
                 // could take from this node, which would then hand out its sequence number again.
@@ -233,7 +236,6 @@ final class ReplicationShell: Sendable {
 
     private func push(_ items: [(UInt64, IncidentEvent)]) {
         let peers = members().filter { $0 != node }
-        guard !peers.isEmpty else { return }  // a lone node has no one to push to
         let lsn = items.last!.0
         let events = items.map(\.1)
         let targets = peers.map { ($0, transport.region(of: $0) ?? region) }

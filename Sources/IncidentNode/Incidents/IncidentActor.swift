@@ -26,6 +26,8 @@ actor IncidentActor {
     }
 
     let id: IncidentID
+    /// The incident's anti-entropy bucket (`StateDigest.bucket(of:)`), computed once.
+    private let bucket: Int
     private var record: IncidentRecord
     private let context: Context
     private var passivated = false
@@ -33,6 +35,7 @@ actor IncidentActor {
 
     init(record: IncidentRecord, context: Context, now: Timestamp) {
         self.id = record.incident.id
+        self.bucket = StateDigest.bucket(of: record.incident.id)
         self.record = record
         self.context = context
         self.lastChange = now
@@ -137,7 +140,7 @@ actor IncidentActor {
     }
 
     private func publish(confirmedBefore: Category?, digestBefore: UInt64, unitsBefore: Int) {
-        context.digest.set(id, units: record.digestUnits - unitsBefore, from: digestBefore, to: record.digest)
+        context.digest.set(id, bucket: bucket, units: record.digestUnits - unitsBefore, from: digestBefore, to: record.digest)
         context.index.update(record.incident.summary)
         let confirmedAfter = record.incident.confirmedCategory
         if confirmedAfter != confirmedBefore {

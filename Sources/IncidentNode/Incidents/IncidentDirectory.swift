@@ -45,7 +45,7 @@ actor IncidentDirectory {
             entries[id] = .live(IncidentActor(record: record, context: context, now: record.lastEventAt))
             byKey[record.incident.dedupKey] = id
             noteCounter(id)
-            context.digest.set(id, units: record.digestUnits, from: 0, to: record.digest)
+            context.digest.set(id, bucket: StateDigest.bucket(of: id), units: record.digestUnits, from: 0, to: record.digest)
             context.index.update(record.incident.summary)
             if let c = record.incident.confirmedCategory {
                 context.classifier.retrain(tokens: Triage.learningTokens(of: record.incident.opening.alert), from: nil, to: c)
@@ -149,7 +149,7 @@ actor IncidentDirectory {
         let a = IncidentActor(record: record, context: context, now: now)
         entries[id] = .live(a)
         byKey[key] = id
-        context.digest.set(id, units: record.digestUnits, from: 0, to: record.digest)
+        context.digest.set(id, bucket: StateDigest.bucket(of: id), units: record.digestUnits, from: 0, to: record.digest)
         context.index.update(record.incident.summary)
         return .created(a, record, lsn)
     }
@@ -224,7 +224,7 @@ actor IncidentDirectory {
             byKey[key] = id
         }
         noteCounter(id)
-        context.digest.set(id, units: record.digestUnits, from: 0, to: record.digest)
+        context.digest.set(id, bucket: StateDigest.bucket(of: id), units: record.digestUnits, from: 0, to: record.digest)
         context.index.update(record.incident.summary)
         return (a, lsn)
     }

@@ -80,19 +80,36 @@ public final class EventSequencer: Sendable {
 
 /// Locally created events waiting to be pushed to peers, in log order. Appended to inside the
 /// sequencer's critical section (so the order is the log's), drained by the replication shell.
+///
+/// While the node has no peer the feed is off and only notes that it missed events: a lone node
+/// pays nothing for replication, and the peers that appear later start with a gap that
+/// anti-entropy closes (see `PushTracker`).
 public final class EventFeed: Sendable {
-    private let queue = Mutex<(events: [(UInt64, IncidentEvent)], waiting: Bool)>(([], true))
+    struct Queue {
+        var events: [(UInt64, IncidentEvent)] = []
+        var waiting = true
+        var enabled = false
+        var missed = false
+    }
+
+    private let queue = Mutex(Queue())
     private let signal: AsyncStream<Void>.Continuation
     /// Wakes the replication shell when events arrive.
     let wakeups: AsyncStream<Void>
 
-    /// An empty feed.
+    /// An empty feed, off until `setEnabled(true)`.
     public init() {
         (wakeups, signal) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     func publish(_ e: IncidentEvent, lsn: UInt64) {
         let wake = queue.withLock { q in
+            guard q.enabled else {
+                if q.missed { return false }
+                q.missed = true
+                defer { q.waiting = false }
+                return q.waiting
+            }
             q.events.append((lsn, e))
             defer { q.waiting = false }
             return q.waiting
@@ -100,11 +117,18 @@ public final class EventFeed: Sendable {
         if wake { signal.yield() }
     }
 
-    /// Takes everything queued; the next publish wakes the shell.
-    func drain() -> [(UInt64, IncidentEvent)] {
+    /// Turns the feed on (there are peers to push to) or off.
+    func setEnabled(_ on: Bool) {
+        queue.withLock { $0.enabled = on }
+    }
+
+    /// Takes everything queued, and whether events were left out while the feed was off; the next
+    /// publish wakes the shell.
+    func drain() -> (events: [(UInt64, IncidentEvent)], missed: Bool) {
         queue.withLock { q in
-            let out = q.events
+            let out = (q.events, q.missed)
             q.events.removeAll(keepingCapacity: true)
+            q.missed = false
             q.waiting = true
             return out
         }

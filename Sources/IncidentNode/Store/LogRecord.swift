@@ -39,9 +39,9 @@ public final class StateDigest: Sendable {
         Int(FNV1a.hash64(id.text.utf8) & UInt64(bucketCount - 1))
     }
 
-    /// Records a record's new digest (and the change in its unit count).
-    func set(_ id: IncidentID, units: Int, from old: UInt64, to new: UInt64) {
-        let b = Self.bucket(of: id)
+    /// Records a record's new digest (and the change in its unit count); `bucket` is the
+    /// incident's `bucket(of:)`, which callers that update often keep.
+    func set(_ id: IncidentID, bucket b: Int, units: Int, from old: UInt64, to new: UInt64) {
         state.withLock { s in
             s.units += Int64(units)
             s.value = s.value &- old &+ new
