@@ -57,7 +57,7 @@ final class AdminDispatcher: Sendable {
                 alerts.append(try Alert(json: request.args, path: "args"))
                 owners.append(n)
             } catch {
-                outcomes[n] = (.failure(error as! AdminError), 0)
+                outcomes[n] = (.failure(error), 0)
             }
         }
         guard !alerts.isEmpty else { return outcomes }
