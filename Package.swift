@@ -27,7 +27,7 @@ let package = Package(
         .executableTarget(name: "aetherd", dependencies: ["IncidentNode", "PosixIO"]),
         .executableTarget(name: "aether", dependencies: ["AetherCLI"]),
         .testTarget(name: "IncidentCoreTests", dependencies: ["IncidentCore"]),
-        .testTarget(name: "AetherJSONTests", dependencies: ["AetherJSON"]),
+        .testTarget(name: "AetherJSONTests", dependencies: ["AetherJSON", "IncidentCore"]),
         .testTarget(name: "IncidentClusterTests", dependencies: ["IncidentCluster", "IncidentSimulation", "IncidentCore"]),
         .testTarget(
             name: "IncidentStorageTests",

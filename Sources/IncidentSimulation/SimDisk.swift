@@ -1,3 +1,4 @@
+import IncidentCore
 import IncidentStorage
 import Synchronization
 

@@ -1,18 +1,6 @@
 import Testing
+import IncidentCore
 @testable import AetherJSON
-
-/// Small deterministic PRNG for reproducible fuzzing.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite struct FuzzTests {
     static let seeds: [String] = [
@@ -28,7 +16,7 @@ struct SplitMix64: RandomNumberGenerator {
     static let interesting: [UInt8] = Array(#"{}[]",:\-+.0123456789eEtrufalsn "#.utf8) + [0x00, 0x1F, 0x7F, 0x80, 0xBF, 0xC0, 0xE0, 0xED, 0xF0, 0xF4, 0xFF]
 
     @Test func mutatedInputsNeverCrash() throws {
-        var rng = SplitMix64(seed: 0xA37E_5EED)
+        var rng = SeededRandom(seed: 0xA37E_5EED)
         var successes = 0
         var failures = 0
         let seedBytes = Self.seeds.map { Array($0.utf8) }

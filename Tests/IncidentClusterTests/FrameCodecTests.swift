@@ -110,7 +110,7 @@ struct FrameCodecTests {
     @Test("hostile message bytes inside a valid frame are undecodable, never a crash")
     func garbageMessages() {
         let codec = FrameCodec(key: nil)
-        var rng = SplitMixForTests(seed: 7)
+        var rng = SeededRandom(seed: 7)
         for _ in 0..<2000 {
             let n = Int(rng.next() % 64) + 1
             var body: [UInt8] = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
@@ -126,14 +126,3 @@ struct FrameCodecTests {
     }
 }
 
-struct SplitMixForTests {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

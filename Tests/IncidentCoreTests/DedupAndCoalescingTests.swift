@@ -135,7 +135,7 @@ struct DedupAndCoalescingTests {
 
     /// A random mix of events from three nodes, including concurrent and conflicting changes.
     static func randomEvents(seed: UInt64, count: Int) -> [IncidentEvent] {
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededRandom(seed: seed)
         let opening = Fixture.opening()
         var makers = [
             EventMaker(node: NodeID("node1"), startSeq: 1, after: opening.hlc),
@@ -174,7 +174,7 @@ struct DedupAndCoalescingTests {
 
     /// A random interleaving that keeps each origin's events in sequence order, the way replication
     /// delivers them; across origins anything goes.
-    static func interleave(_ events: [IncidentEvent], using rng: inout SplitMix64) -> [IncidentEvent] {
+    static func interleave(_ events: [IncidentEvent], using rng: inout SeededRandom) -> [IncidentEvent] {
         var queues = Dictionary(grouping: events, by: \.id.origin).mapValues {
             ArraySlice($0.sorted { $0.id.seq < $1.id.seq })
         }
@@ -202,8 +202,8 @@ struct DedupAndCoalescingTests {
         #expect(kinds.count >= 10, "the mix should cover many kinds of events")
 
         let reference = Self.fold(events.sorted { $0.orderKey < $1.orderKey })
-        var rngA = SplitMix64(seed: seed &* 31 &+ 1)
-        var rngB = SplitMix64(seed: seed &* 77 &+ 5)
+        var rngA = SeededRandom(seed: seed &* 31 &+ 1)
+        var rngB = SeededRandom(seed: seed &* 77 &+ 5)
         let orderA = Self.interleave(events, using: &rngA)
         let orderB = Self.interleave(events, using: &rngB)
         #expect(orderA != orderB)
@@ -226,7 +226,7 @@ struct DedupAndCoalescingTests {
     @Test("events in ANY order — even one origin's out of sequence, with duplicates — fold alike", arguments: [5, 11, 2027] as [UInt64])
     func fullShuffleConvergence(seed: UInt64) {
         let events = Self.randomEvents(seed: seed, count: 80)
-        var rng = SplitMix64(seed: seed ^ 0xABCD)
+        var rng = SeededRandom(seed: seed ^ 0xABCD)
         let reference = Self.fold(events)
         for _ in 0..<5 {
             var shuffled = (events + events.prefix(20)).shuffled(using: &rng)
@@ -241,7 +241,7 @@ struct DedupAndCoalescingTests {
     @Test("merging two partial copies gives the union, on both sides, with equal digests", arguments: [3, 8, 21] as [UInt64])
     func mergeConverges(seed: UInt64) {
         let events = Self.randomEvents(seed: seed, count: 60)
-        var rng = SplitMix64(seed: seed &* 7)
+        var rng = SeededRandom(seed: seed &* 7)
         let split = events.map { _ in Int.random(in: 0..<3, using: &rng) }  // 0: only A, 1: only B, 2: both
         var a = Self.fold(zip(events, split).filter { $0.1 != 1 }.map(\.0))
         var b = Self.fold(zip(events, split).filter { $0.1 != 0 }.map(\.0))

@@ -267,7 +267,7 @@ struct EventCodingTests {
 
     /// Flips 1–4 random bytes of random samples; whatever decodes must re-encode stably.
     static func flipProblems(iterations: Int) -> [String] {
-        var rng = SplitMix64(seed: 0xA37E)
+        var rng = SeededRandom(seed: 0xA37E)
         let encoded = events.map(\.encoded)
         var problems: [String] = []
         for i in 0..<iterations {
@@ -289,7 +289,7 @@ struct EventCodingTests {
 
     /// Random buffers, half of them starting with the version byte.
     static func decodeGarbage(iterations: Int) {
-        var rng = SplitMix64(seed: 0xBEEF)
+        var rng = SeededRandom(seed: 0xBEEF)
         for i in 0..<iterations {
             var bytes = (0..<Int.random(in: 0..<80, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
             if i % 2 == 0, !bytes.isEmpty { bytes[0] = 1 }

@@ -67,7 +67,7 @@ struct RecordCodingTests {
 
     static func recordFlips(iterations: Int) {
         let bytes = encoded(DedupAndCoalescingTests.fold(DedupAndCoalescingTests.randomEvents(seed: 8, count: 12)))
-        var rng = SplitMix64(seed: 0x5EED)
+        var rng = SeededRandom(seed: 0x5EED)
         for i in 0..<iterations {
             var b = bytes
             for _ in 0...Int.random(in: 0..<3, using: &rng) {

@@ -247,9 +247,10 @@ extension NodeTests {
             let took = seconds(since: t)
             hog.close()
             // Timing is relative to the node's own speed: a node that drops the backlog stops in
-            // milliseconds; one that runs it needs about three times `firstBatch`.
+            // milliseconds; one that runs it needs about three times `firstBatch`. The bound sits
+            // halfway, so a busy 2-core CI machine slowing the stop itself does not fail the test.
             #expect(
-                took < max(0.25, firstBatch / 2),
+                took < max(0.25, firstBatch * 1.5),
                 "shutdown took \(took) s (the first batch took \(firstBatch) s): the node kept answering the queued requests of connections it had closed")
         }
     }

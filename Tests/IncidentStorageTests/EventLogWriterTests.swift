@@ -1,3 +1,4 @@
+import IncidentCore
 import IncidentSimulation
 import PosixIO
 import Testing

@@ -134,11 +134,11 @@ private func sizeOf(_ lsn: UInt64) -> Int { 1 + Int(lsn * 7 % 90) }
             let fs = try PosixLogFileSystem(directory: dir)
             #expect(try SnapshotFile.readLatest(fs: fs) == nil)
             let bodyBytes = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
-            try SnapshotFile.write(fs: fs, lsn: 77) { w in
+            _ = try SnapshotFile.write(fs: fs, lsn: 77) { w in
                 try w.write(Array(bodyBytes[0..<1000]))
                 try w.write(Array(bodyBytes[1000...]))
             }
-            try SnapshotFile.write(fs: fs, lsn: 88) { w in try w.write(bodyBytes) }
+            _ = try SnapshotFile.write(fs: fs, lsn: 88) { w in try w.write(bodyBytes) }
             #expect(try fs.list() == [SnapshotFile.name(88)])
             let read = try #require(try SnapshotFile.readLatest(fs: fs))
             #expect(read.lsn == 88 && read.body == bodyBytes)

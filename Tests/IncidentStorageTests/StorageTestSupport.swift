@@ -1,3 +1,4 @@
+import IncidentCore
 import Foundation
 import IncidentSimulation
 import Testing

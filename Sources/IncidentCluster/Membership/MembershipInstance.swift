@@ -110,7 +110,7 @@ public struct MembershipInstance: Sendable {
     /// The latest `now` received.
     var lastNow: Timestamp?
     /// The instance's random generator.
-    var random: MembershipRandom
+    var random: SeededRandom
 
     /// Creates the instance for this node.
     /// - Parameters:
@@ -124,7 +124,7 @@ public struct MembershipInstance: Sendable {
         me.state = .alive
         self.myself = me
         self.configuration = configuration
-        self.random = MembershipRandom(seed: seed)
+        self.random = SeededRandom(seed: seed)
     }
 
     // MARK: - Views

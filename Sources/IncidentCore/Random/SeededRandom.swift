@@ -1,5 +1,5 @@
 /// A small, fast, seeded random number generator (SplitMix64) so simulations and fault tests
-/// replay exactly from their seed.
+/// replay exactly from their seed. The one copy: membership, the simulators and the tests share it.
 public struct SeededRandom: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
