@@ -2,6 +2,10 @@ import IncidentCore
 import IncidentStorage
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// An in-memory disk for log tests: writes are visible at once but only survive a `crash()` once
 /// synced; directory changes only once the directory is synced. A crash can keep any prefix of the
 /// unsynced bytes (a torn last record), and `flipBit` damages synced bytes.
@@ -22,9 +26,13 @@ public final class SimDisk: LogFileSystem, @unchecked Sendable {
     }
 
     let state = Mutex(State())
+    /// How long each file sync blocks its caller, like a real disk's flush (0: returns at once).
+    let syncMicros: UInt32
 
-    /// An empty disk.
-    public init() {}
+    /// An empty disk whose syncs take `syncMicros` microseconds.
+    public init(syncMicros: UInt32 = 0) {
+        self.syncMicros = syncMicros
+    }
 
     /// Number of file syncs so far.
     public var syncCount: Int { state.withLock { $0.syncs } }
@@ -138,6 +146,7 @@ public final class SimDisk: LogFileSystem, @unchecked Sendable {
         }
 
         func sync() throws(LogError) {
+            if disk.syncMicros > 0 { usleep(disk.syncMicros) }
             let failed: Bool = disk.state.withLock { s in
                 if s.failWrites { return true }
                 s.syncs += 1

@@ -211,101 +211,109 @@ struct ClusterProcessTests {
     }
 
     @Test("kill -9 a node mid-storm and restart it: nothing acknowledged is lost, all converge, one incident per key")
-    func killAndRestart() throws {
-        let cluster = try Cluster.three()
-        defer { cluster.stop() }
-        let storm = Storm(keys: 50)
-        let killer = Thread {
-            // Kill node3 once the storm is under way, restart it a little later.
-            while storm.answered < 1500 { usleep(2000) }
-            cluster.nodes[2].process.kill9()
-            usleep(300_000)
-            try? cluster.restart(2)
+    func killAndRestart() async throws {
+        try await onThread {  // blocking waits: off the cooperative pool, so in-process nodes of other suites keep running
+            let cluster = try Cluster.three()
+            defer { cluster.stop() }
+            let storm = Storm(keys: 50)
+            let killer = Thread {
+                // Kill node3 once the storm is under way, restart it a little later.
+                while storm.answered < 1500 { usleep(2000) }
+                cluster.nodes[2].process.kill9()
+                usleep(300_000)
+                try? cluster.restart(2)
+            }
+            killer.start()
+            storm.run(cluster, total: 9000, prefix: "kill")
+            while killer.isExecuting { usleep(10_000) }
+            try cluster.waitForMembers(3)
+            _ = try cluster.waitForConvergence()
+            #expect(storm.totalAcknowledged > 3000)
+            try Self.check(cluster, storm: storm, prefix: "kill")
         }
-        killer.start()
-        storm.run(cluster, total: 9000, prefix: "kill")
-        while killer.isExecuting { usleep(10_000) }
-        try cluster.waitForMembers(3)
-        _ = try cluster.waitForConvergence()
-        #expect(storm.totalAcknowledged > 3000)
-        try Self.check(cluster, storm: storm, prefix: "kill")
     }
 
     @Test("a node whose data dir is wiped rejoins empty and catches up")
-    func wipedNodeCatchesUp() throws {
-        let cluster = try Cluster.three()
-        defer { cluster.stop() }
-        let storm = Storm(keys: 40)
-        storm.run(cluster, total: 3000, prefix: "wipe")
-        let before = try cluster.waitForConvergence()
-        cluster.nodes[2].process.kill9()
-        try cluster.restart(2, wipe: true)
-        try cluster.waitForMembers(3)
-        let after = try cluster.waitForConvergence()
-        #expect(after == before)
-        try Self.check(cluster, storm: storm, prefix: "wipe")
+    func wipedNodeCatchesUp() async throws {
+        try await onThread {  // blocking waits: off the cooperative pool, so in-process nodes of other suites keep running
+            let cluster = try Cluster.three()
+            defer { cluster.stop() }
+            let storm = Storm(keys: 40)
+            storm.run(cluster, total: 3000, prefix: "wipe")
+            let before = try cluster.waitForConvergence()
+            cluster.nodes[2].process.kill9()
+            try cluster.restart(2, wipe: true)
+            try cluster.waitForMembers(3)
+            let after = try cluster.waitForConvergence()
+            #expect(after == before)
+            try Self.check(cluster, storm: storm, prefix: "wipe")
+        }
     }
 
     @Test("with a cluster key, a node holding another key is refused and its frames are counted")
-    func clusterKeyAuthenticatesGossip() throws {
-        let cluster = try Cluster()
-        defer { cluster.stop() }
-        let keyA = cluster.root + "/a.key"
-        let keyB = cluster.root + "/b.key"
-        try "a-secret-cluster-key-0001\n".write(toFile: keyA, atomically: true, encoding: .utf8)
-        try "b-another-cluster-key-002\n".write(toFile: keyB, atomically: true, encoding: .utf8)
-        let n1 = try cluster.start("node1", peers: [], keyFile: keyA)
-        let n2 = try cluster.start("node2", peers: [n1.gossip], keyFile: keyA)
-        let intruder = try cluster.start("intruder", peers: [n1.gossip], keyFile: keyB)
-        cluster.nodes = [n1, n2, intruder]
-        let deadline = Date().addingTimeInterval(20)
-        var status: JSONValue = .null
-        while Date() < deadline {
-            status = try Client(n1.admin).call("cluster.status")
+    func clusterKeyAuthenticatesGossip() async throws {
+        try await onThread {  // blocking waits: off the cooperative pool, so in-process nodes of other suites keep running
+            let cluster = try Cluster()
+            defer { cluster.stop() }
+            let keyA = cluster.root + "/a.key"
+            let keyB = cluster.root + "/b.key"
+            try "a-secret-cluster-key-0001\n".write(toFile: keyA, atomically: true, encoding: .utf8)
+            try "b-another-cluster-key-002\n".write(toFile: keyB, atomically: true, encoding: .utf8)
+            let n1 = try cluster.start("node1", peers: [], keyFile: keyA)
+            let n2 = try cluster.start("node2", peers: [n1.gossip], keyFile: keyA)
+            let intruder = try cluster.start("intruder", peers: [n1.gossip], keyFile: keyB)
+            cluster.nodes = [n1, n2, intruder]
+            let deadline = Date().addingTimeInterval(20)
+            var status: JSONValue = .null
+            while Date() < deadline {
+                status = try Client(n1.admin).call("cluster.status")
+                let names = (status["members"]?.arrayValue ?? []).compactMap { $0["node_id"]?.stringValue }
+                let rejected = status["frames_rejected"]?["unauthenticated"]?.intValue ?? 0
+                if names.contains("node2"), rejected > 0 { break }
+                usleep(100_000)
+            }
             let names = (status["members"]?.arrayValue ?? []).compactMap { $0["node_id"]?.stringValue }
-            let rejected = status["frames_rejected"]?["unauthenticated"]?.intValue ?? 0
-            if names.contains("node2"), rejected > 0 { break }
-            usleep(100_000)
+            #expect(names.contains("node2"))
+            #expect(!names.contains("intruder"), "a node with another key joined: \(status)")
+            #expect((status["frames_rejected"]?["unauthenticated"]?.intValue ?? 0) > 0)
+            // Writes still replicate between the nodes that share the key.
+            let r = try Client(n1.admin).call("alert.ingest", ["title": "Keyed", "dedup_key": "keyed-1"])
+            #expect(r["replicas"]?.intValue == 2)
         }
-        let names = (status["members"]?.arrayValue ?? []).compactMap { $0["node_id"]?.stringValue }
-        #expect(names.contains("node2"))
-        #expect(!names.contains("intruder"), "a node with another key joined: \(status)")
-        #expect((status["frames_rejected"]?["unauthenticated"]?.intValue ?? 0) > 0)
-        // Writes still replicate between the nodes that share the key.
-        let r = try Client(n1.admin).call("alert.ingest", ["title": "Keyed", "dedup_key": "keyed-1"])
-        #expect(r["replicas"]?.intValue == 2)
     }
 
     @Test("a partition with writes on both sides heals into one state, one incident per key")
-    func partitionAndHeal() throws {
-        let cluster = try Cluster.three()
-        defer { cluster.stop() }
-        func partition(_ on: Bool) throws {
-            // node3 cut off from node1 and node2, both ways, on every node's fault layer.
-            for (a, b) in [(0, 2), (1, 2), (2, 0), (2, 1)] {
-                let args: JSONObject = on ? ["peer": .string(cluster.nodes[b].id), "partition": "both"] : ["clear": true]
-                _ = try Client(cluster.nodes[a].admin).call("cluster.faults", args)
+    func partitionAndHeal() async throws {
+        try await onThread {  // blocking waits: off the cooperative pool, so in-process nodes of other suites keep running
+            let cluster = try Cluster.three()
+            defer { cluster.stop() }
+            func partition(_ on: Bool) throws {
+                // node3 cut off from node1 and node2, both ways, on every node's fault layer.
+                for (a, b) in [(0, 2), (1, 2), (2, 0), (2, 1)] {
+                    let args: JSONObject = on ? ["peer": .string(cluster.nodes[b].id), "partition": "both"] : ["clear": true]
+                    _ = try Client(cluster.nodes[a].admin).call("cluster.faults", args)
+                }
             }
+            try partition(true)
+            let storm = Storm(keys: 30)
+            let t0 = Date()
+            storm.run(cluster, total: 3000, prefix: "split")
+            let t1 = Date()
+            try partition(false)
+            try cluster.waitForMembers(3)
+            let t2 = Date()
+            _ = try cluster.waitForConvergence()
+            let t3 = Date()
+            FileHandle.standardError.write("partition timings: storm \(t1.timeIntervalSince(t0)) s, members \(t2.timeIntervalSince(t1)) s, converge \(t3.timeIntervalSince(t2)) s\n".data(using: .utf8)!)
+            // Duplicates opened on both sides are merged by the key's owner.
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline {
+                let open = try Client(cluster.nodes[0].admin).call("incident.list", ["open": true, "limit": 10_000])["incidents"]?.arrayValue ?? []
+                if open.filter({ $0["dedup_key"]?.stringValue?.hasPrefix("split-") == true }).count == storm.keys { break }
+                usleep(200_000)
+            }
+            _ = try cluster.waitForConvergence()
+            try Self.check(cluster, storm: storm, prefix: "split")
         }
-        try partition(true)
-        let storm = Storm(keys: 30)
-        let t0 = Date()
-        storm.run(cluster, total: 3000, prefix: "split")
-        let t1 = Date()
-        try partition(false)
-        try cluster.waitForMembers(3)
-        let t2 = Date()
-        _ = try cluster.waitForConvergence()
-        let t3 = Date()
-        FileHandle.standardError.write("partition timings: storm \(t1.timeIntervalSince(t0)) s, members \(t2.timeIntervalSince(t1)) s, converge \(t3.timeIntervalSince(t2)) s\n".data(using: .utf8)!)
-        // Duplicates opened on both sides are merged by the key's owner.
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            let open = try Client(cluster.nodes[0].admin).call("incident.list", ["open": true, "limit": 10_000])["incidents"]?.arrayValue ?? []
-            if open.filter({ $0["dedup_key"]?.stringValue?.hasPrefix("split-") == true }).count == storm.keys { break }
-            usleep(200_000)
-        }
-        _ = try cluster.waitForConvergence()
-        try Self.check(cluster, storm: storm, prefix: "split")
     }
 }

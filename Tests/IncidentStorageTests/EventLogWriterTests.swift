@@ -154,7 +154,9 @@ private func appendOnThread(_ log: EventLog, count: Int, size: Int) async -> (In
     @Test func groupCommitSharesFsyncsAmongConcurrentWriters() async throws {
         let tasks = 200
         let perTask = 50
-        let disk = SimDisk()
+        // A sync as slow as a fast SSD's flush (0.2 ms): while it runs, the other writers queue,
+        // whatever else the machine is doing.
+        let disk = SimDisk(syncMicros: 200)
         let (log, _) = try EventLog.open(fs: disk) { _, _ in }
         try await withTimeout(seconds: 30) {
             try await withThrowingTaskGroup(of: Void.self) { group in
