@@ -19,7 +19,7 @@ extension SimNode {
             note("ack of batch \(batch) from \(sender.id): acked lsn \(tracker.peers[sender.id]?.acked ?? 0)", into: &out)
             completeQuorumWaits(now: now, into: &out)
         case .digestSummary(let theirs):
-            onDigestSummary(theirs, from: sender, into: &out)
+            onDigestSummary(theirs, from: sender, now: now, into: &out)
         case .bucketDigests(let buckets, let theirs):
             let ours = digest.digests(inBuckets: buckets)
             let (send, want) = AntiEntropy.plan(ours: ours, theirs: theirs)
@@ -61,19 +61,10 @@ extension SimNode {
             onMembershipTick(token: token, now: now, into: &out)
         case .pushDrain:
             pushScheduled = false
-            push(now: now, into: &out)
+            drainFeed(now: now, into: &out)
         case .replicationTick:
             replicationTickArmed = false
-            let alive = Set(activeMembers)
-            if configuration.fixes.contains(.countPushGaps) {
-                // A forgotten peer's unacknowledged batches are gone: what was pushed so far no
-                // longer counts for it until anti-entropy confirms it in sync.
-                for peer in tracker.peers.keys where !alive.contains(peer) {
-                    pushGaps[peer] = max(pushGaps[peer] ?? 0, log.nextLSN - 1)
-                    lastPushTargets.remove(peer)
-                }
-            }
-            tracker.retain(alive)
+            tracker.retain(Set(activeMembers))
             let due = tracker.due(now: wall(now), after: .milliseconds(configuration.resendAfterMillis))
             for (peer, b) in due.sorted(by: { ($0.0, $0.1.id) < ($1.0, $1.1.id) }) {
                 out.append(.send(to: peer, .events(batch: b.id, lsn: b.lsn, events: b.events)))
@@ -84,12 +75,16 @@ extension SimNode {
         case .quorumDeadline:
             expireQuorumWaits(now: now, into: &out)
         case .antiEntropy:
-            out.append(.timer(.antiEntropy, at: now + configuration.antiEntropyIntervalMillis))
             guard !configuration.bugs.contains(.noAntiEntropy) else { return }
-            if configuration.fixes.contains(.durableSummaries), log.nextLSN - 1 > log.durableLSN {
-                durableWaits.append((log.nextLSN - 1, .summary(digest.buckets)))
+            // `antiEntropyLoop`: read the buckets, wait until the log is durable up to its last
+            // record (the reader may count this node as a replica of everything the summary
+            // describes), send, and only then sleep until the next round.
+            let summary = SimPending.summary(digest.buckets)
+            let last = log.nextLSN - 1
+            if last <= log.durableLSN || configuration.bugs.contains(.summariesBeforeDurable) {
+                afterDurableDone(summary, lsn: last, now: now, into: &out)
             } else {
-                finish(.summary(digest.buckets), replicas: 1, into: &out)
+                durableWaits.append((last, summary))
             }
         case .mergeLoop:
             onMergeLoop(now: now, into: &out)
@@ -100,18 +95,15 @@ extension SimNode {
 
     // MARK: - Durability and quorum
 
-    /// An fsync completed: finish the work waiting for it, and start the next one if needed.
+    /// An fsync completed: finish the work waiting for it (in the order it began waiting), and
+    /// start the next fsync if needed.
     public mutating func onFsyncDone(now: Int64, into out: inout [SimEffect]) {
         if log.completeSync(), log.beginSync() { out.append(.beginFsync) }
-        if configuration.fixes.contains(.pushDurableOnly), !feed.isEmpty, !pushScheduled {
-            pushScheduled = true
-            out.append(.timer(.pushDrain, at: now))
-        }
         let durable = log.durableLSN
-        while let first = durableWaits.first, first.lsn <= durable {
-            durableWaits.removeFirst()
-            afterDurableDone(first.pending, lsn: first.lsn, now: now, into: &out)
-        }
+        guard durableWaits.contains(where: { $0.lsn <= durable }) else { return }
+        let ready = durableWaits.filter { $0.lsn <= durable }
+        durableWaits.removeAll { $0.lsn <= durable }
+        for w in ready { afterDurableDone(w.pending, lsn: w.lsn, now: now, into: &out) }
     }
 
     /// Runs `pending` once everything up to `lsn` is durable here.
@@ -125,8 +117,15 @@ extension SimNode {
 
     private mutating func afterDurableDone(_ pending: SimPending, lsn: UInt64, now: Int64, into out: inout [SimEffect]) {
         switch pending {
-        case .peerAck, .summary:
+        case .peerAck:
             finish(pending, replicas: 1, into: &out)
+        case .summary:
+            finish(pending, replicas: 1, into: &out)
+            out.append(.timer(.antiEntropy, at: now + configuration.antiEntropyIntervalMillis))
+        case .push(let drained):
+            push(drained, now: now, into: &out)
+            pushWaiting = false
+            drainFeed(now: now, into: &out)
         case .client, .forward:
             waitReplicas(lsn, pending, now: now, into: &out)
         }
@@ -172,17 +171,9 @@ extension SimNode {
         quorumWaits = kept
     }
 
-    /// Nodes holding everything up to `lsn` durably, this one included (`PushTracker.replicas`);
-    /// with `SimFix.countPushGaps`, a peer does not count for LSNs pushed while it was not a target.
+    /// Nodes holding everything up to `lsn` durably, this one included (`PushTracker.replicas`).
     func replicas(of lsn: UInt64) -> Int {
-        Self.replicas(of: lsn, tracker: tracker, gaps: configuration.fixes.contains(.countPushGaps) ? pushGaps : nil)
-    }
-
-    private static func replicas(of lsn: UInt64, tracker: PushTracker, gaps: [NodeID: UInt64]?) -> Int {
-        guard let gaps else { return tracker.replicas(of: lsn, myRegion: "local").count }
-        var count = 1
-        for (peer, p) in tracker.peers where p.acked >= lsn && lsn > (gaps[peer] ?? 0) { count += 1 }
-        return count
+        tracker.replicas(of: lsn, myRegion: "local").count
     }
 
     /// Sends the answer `pending` was waiting to send.
@@ -197,35 +188,48 @@ extension SimNode {
             out.append(.send(to: peer, .eventsAck(batch: batch, lsn: senderLSN)))
         case .summary(let buckets):
             for peer in activeMembers { out.append(.send(to: peer, .digestSummary(buckets))) }
+        case .push:
+            break  // carried out by `afterDurableDone`
         }
     }
 
     // MARK: - Push
 
-    /// `ReplicationShell.push`: everything in the feed, in batches, to every active member.
-    private mutating func push(now: Int64, into out: inout [SimEffect]) {
-        var drained = feed
+    /// `ReplicationShell.pushLoop`: drain the feed and wait until its last event is durable (only
+    /// durable events leave the node), push, and drain again; the loop drains nothing while it waits.
+    mutating func drainFeed(now: Int64, into out: inout [SimEffect]) {
+        guard !pushWaiting, let last = feed.last?.0 else { return }
+        let drained = feed
         feed = []
-        if configuration.fixes.contains(.pushDurableOnly) {
-            let durable = log.durableLSN
-            feed = drained.filter { $0.0 > durable }
-            drained = drained.filter { $0.0 <= durable }
+        if configuration.bugs.contains(.pushBeforeDurable) || last <= log.durableLSN {
+            push(drained, now: now, into: &out)
+        } else {
+            pushWaiting = true
+            durableWaits.append((last, .push(drained)))
+        }
+    }
+
+    /// `ReplicationShell.push`: the drained events, in batches, to every active member (none when
+    /// this node is alone).
+    private mutating func push(_ drained: [(UInt64, IncidentEvent)], now: Int64, into out: inout [SimEffect]) {
+        guard !activeMembers.isEmpty else { return }
+        let targets = activeMembers.map { ($0, "local") }
+        if configuration.bugs.contains(.freshPeersWithoutGap) {
+            // The old tracker: a peer's entry starts empty, without a gap.
+            for (t, region) in targets where tracker.peers[t] == nil { tracker.confirmInSync(peer: t, region: region, lsn: 0) }
         }
         var start = 0
-        let targets = activeMembers.map { ($0, "local") }
         while start < drained.count {
             let end = min(drained.count, start + configuration.batchEventsMax)
             let slice = drained[start..<end]
             let lsn = slice.last!.0
             let events = slice.map(\.1)
             let batch = tracker.push(events, lsn: lsn, to: targets, now: wall(now))
-            if !targets.isEmpty { armReplicationTick(now: now, into: &out) }
-            for (t, _) in targets where !lastPushTargets.contains(t) { pushGaps[t] = max(pushGaps[t] ?? 0, slice.first!.0 - 1) }
-            lastPushTargets = Set(targets.map(\.0))
             for (t, _) in targets { out.append(.send(to: t, .events(batch: batch, lsn: lsn, events: events))) }
             note("push batch \(batch) lsn \(lsn) events \(events.map(\.id)) to \(targets.map(\.0))", into: &out)
             start = end
         }
+        armReplicationTick(now: now, into: &out)
     }
 
     /// `ReplicationShell.applyRemote` + `IncidentDirectory.remoteTargets`: apply, log what is new,
@@ -272,17 +276,22 @@ extension SimNode {
 
     // MARK: - Anti-entropy
 
-    /// `ReplicationShell.compareSummary`: equal buckets mean the peer holds everything this node
-    /// holds (its pushes are covered); else send per-incident digests of the differing buckets.
-    private mutating func onDigestSummary(_ theirs: [UInt64], from peer: Sender, into out: inout [SimEffect]) {
+    /// `ReplicationShell.compareSummary`: equal buckets mean the peer holds durably everything
+    /// this node has logged (its summary was durable when sent, and a simulated step is atomic,
+    /// so the digest is always settled): it is confirmed in sync at the last LSN logged, which
+    /// covers the pushes it missed and closes a gap. Else send per-incident digests of the
+    /// differing buckets.
+    private mutating func onDigestSummary(_ theirs: [UInt64], from peer: Sender, now: Int64, into out: inout [SimEffect]) {
         let sender = peer.id
+        let lsn = log.nextLSN - 1
         let ours = digest.buckets
         guard theirs.count == ours.count else { return }
         let differing = AntiEntropy.differingBuckets(ours: ours, theirs: theirs)
         if differing.isEmpty {
-            tracker.confirmInSync(peer: sender, region: "local", lsn: log.durableLSN)
-            if let gap = pushGaps[sender], gap <= log.durableLSN { pushGaps[sender] = nil }
-            note("in sync with \(sender) at lsn \(log.durableLSN)", into: &out)
+            tracker.confirmInSync(peer: sender, region: "local", lsn: lsn)
+            // An entry for a peer that is not a member: the timer's `retain` drops it.
+            if !activeMembers.contains(sender) { armReplicationTick(now: now, into: &out) }
+            note("in sync with \(sender) at lsn \(lsn)", into: &out)
             return
         }
         out.append(.reply(to: peer, .bucketDigests(buckets: differing, digests: digest.digests(inBuckets: differing))))

@@ -43,8 +43,8 @@ public struct SimNode {
     var counters: [Int: UInt64] = [:]
     /// Bucket and per-incident digests (`StateDigest`).
     public internal(set) var digest = SimDigestIndex()
-    /// Who this process authors events as (event ids, repeat-counter origins): the node id, or
-    /// with `SimFix.authorPerDataDirectory` the node id and its data directory's creation time.
+    /// Who this process authors events as (event ids, repeat-counter origins): the node and its
+    /// data directory, `node0/TAG` (`NodeID.author(node:directoryTag:)`, `EventSequencer.author`).
     public internal(set) var author: NodeID
     /// The data directory's incident-id tag and creation time (`NODE` file); nil before the first
     /// start and after a wipe.
@@ -55,12 +55,12 @@ public struct SimNode {
     /// Local events not yet pushed (`EventFeed`).
     var feed: [(UInt64, IncidentEvent)] = []
     var pushScheduled = false
+    /// Whether the push loop is waiting for drained events to become durable (it drains no more
+    /// until they are pushed).
+    var pushWaiting = false
     /// Push bookkeeping (`ReplicationShell.State.tracker`).
     public internal(set) var tracker = PushTracker(inflightEventsMax: 1)
-    /// For `SimFix.countPushGaps`: per peer, the highest LSN pushed while it was not a target.
-    var pushGaps: [NodeID: UInt64] = [:]
-    var lastPushTargets: Set<NodeID> = []
-    /// Work waiting for the log to be durable, in LSN order.
+    /// Work waiting for the log to be durable (`EventLog.waitDurable`), in the order it began waiting.
     var durableWaits: [(lsn: UInt64, pending: SimPending)] = []
     /// Work waiting for a write quorum (`ReplicationShell.waiters`).
     var quorumWaits: [(lsn: UInt64, deadline: Int64, pending: SimPending)] = []
@@ -111,7 +111,7 @@ public struct SimNode {
         if dataDirectory == nil {
             dataDirectory = (IncidentID.tag(for: id, createdAt: wall(now)), wall(now))
         }
-        author = configuration.fixes.contains(.authorPerDataDirectory) ? NodeID("\(id.name).\(dataDirectory!.createdAt.unixMillis)") : id
+        author = configuration.bugs.contains(.authorPerNode) ? id : NodeID.author(node: id, directoryTag: dataDirectory!.tag)
         recover(into: &out)
         membership = MembershipInstance(
             myself: Member(node: id, address: address, region: "local", state: .alive, incarnation: incarnation),
@@ -149,9 +149,8 @@ public struct SimNode {
         hlc = HybridLogicalClock()
         feed = []
         pushScheduled = false
+        pushWaiting = false
         tracker = PushTracker(inflightEventsMax: configuration.inflightEventsMax)
-        pushGaps = [:]
-        lastPushTargets = []
         durableWaits = []
         quorumWaits = []
         forwards = [:]
@@ -350,6 +349,8 @@ public enum SimPending: Sendable {
     case forward(to: SimNode.Sender, request: UInt64, fact: SimAlertFact?)
     /// Acknowledge a pushed batch.
     case peerAck(peer: NodeID, batch: UInt64, senderLSN: UInt64)
-    /// Send an anti-entropy summary (`SimFix.durableSummaries`).
+    /// Send an anti-entropy summary (read before the wait, as `antiEntropyLoop` does).
     case summary([UInt64])
+    /// Push events the push loop drained (`ReplicationShell.pushLoop`).
+    case push([(UInt64, IncidentEvent)])
 }

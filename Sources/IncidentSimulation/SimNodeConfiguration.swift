@@ -15,34 +15,27 @@ public enum SimBug: String, Sendable, CaseIterable {
     /// does not hold (it only asks for the record): the node's behaviour before the simulator
     /// showed that such acks count writes as replicated that are not.
     case ackIncompleteBatches
-}
-
-/// A change to the node's logic that the simulator showed to be needed. Off by default, so the
-/// simulator runs the node as written; turned on, it shows that the change removes the
-/// violations the simulator attributes to it (see `ClusterSimulationTests`).
-public enum SimFix: String, Sendable, CaseIterable {
-    /// Push only events that are durable locally. As written, the push goes out before the local
-    /// fsync; a crash then loses events its peers hold, and the restarted node (same data
-    /// directory, counters recovered from its log) hands out the same event sequence numbers and
-    /// incident ids again, for other events and incidents.
-    case pushDurableOnly
-    /// Send anti-entropy digest summaries only once the log is durable up to the state they
-    /// describe. As written, a receiver whose digests match treats the sender as holding
-    /// everything durably (`confirmInSync`), but the sender applies events before its fsync.
-    case durableSummaries
-    /// Count a peer as holding a write only if the write's batch was pushed to it (or anti-entropy
-    /// has since confirmed it in sync). As written, a peer that was not a push target when the
-    /// write was pushed (not joined yet), or whose entry `retain` dropped while it was dead (with
-    /// its unacknowledged batches), gets a fresh tracker entry, and its first acknowledged batch
-    /// moves its `acked` LSN past every earlier write.
-    case countPushGaps
-    /// Author events as (node, data directory) — as the incident-id tag already is — rather than
-    /// as the node. As written, a node whose data directory was lost restarts its event sequence
-    /// and its repeat counters under the same origin. If it then re-learns an incident from a peer
-    /// that missed its latest repeat count, it counts on from the stale value, and the grow-only
-    /// merge (max per origin and window) swallows the alerts counted twice: acknowledged alerts
-    /// vanish from the incident's count.
-    case authorPerDataDirectory
+    /// Events are pushed as soon as they are logged, before the local fsync (the node before
+    /// commit 9fef134). A crash then loses events its peers hold, and the restarted node (same
+    /// data directory, counters recovered from its log) hands out the same event sequence numbers
+    /// and incident ids again, for other events and incidents.
+    case pushBeforeDurable
+    /// Anti-entropy digest summaries are sent at once, not after the log is durable up to the
+    /// state they describe (the node before 9fef134). A receiver whose digests match confirms the
+    /// sender in sync (`PushTracker.confirmInSync`) and counts it as a replica of writes a crash
+    /// can still take from it.
+    case summariesBeforeDurable
+    /// A peer first seen by a push (not joined yet when earlier writes were pushed, or forgotten by
+    /// `retain` while it was dead, with its unacknowledged batches) starts without a gap (the
+    /// `PushTracker` before 9fef134): its first acknowledged batch moves its `acked` LSN past
+    /// every earlier write, which it may never have received.
+    case freshPeersWithoutGap
+    /// Events are authored by the node alone, not by the node and its data directory (the node
+    /// before 9fef134). A node whose data directory was lost restarts its event sequence and its
+    /// repeat counters under the same origin; if it then re-learns an incident from a peer that
+    /// missed its latest repeat count, it counts on from the stale value, and the grow-only merge
+    /// (max per origin and window) swallows the alerts counted twice.
+    case authorPerNode
 }
 
 /// Timing and limits of a simulated node: the defaults of the real node's configuration
@@ -54,7 +47,7 @@ public struct SimNodeConfiguration: Sendable, Equatable {
     public var quorumTimeoutMillis: Int64 = 1000
     /// How long a forwarded alert waits for its owner (the real node: quorum timeout + 500 ms).
     public var forwardTimeoutMillis: Int64 = 1500
-    /// Anti-entropy round interval.
+    /// Anti-entropy round interval (the next round's wait starts once a round's summary is sent).
     public var antiEntropyIntervalMillis: Int64 = 1000
     /// Unacknowledged pushes are sent again after this long.
     public var resendAfterMillis: Int64 = 1000
@@ -74,8 +67,6 @@ public struct SimNodeConfiguration: Sendable, Equatable {
     public var membership = MembershipConfiguration.lan
     /// Deliberate defects (empty: the node as written).
     public var bugs: Set<SimBug> = []
-    /// Changes to the node's logic the simulator found necessary (empty: the node as written).
-    public var fixes: Set<SimFix> = []
     /// Whether the node reports what it does as `.note` effects (for replaying one seed).
     public var trace = false
 
