@@ -41,20 +41,22 @@ extension SimNode {
     /// This node owns the key (`ClusterShell.handleForward`): ingest without forwarding, then
     /// answer once durable here and on a quorum.
     mutating func onForward(request: UInt64, alert: SimAlert, from sender: Sender, now: Int64, into out: inout [SimEffect]) {
+        let first = log.nextLSN
         let (fact, lsn) = ingest(alert, now: now, into: &out)
         let pending = SimPending.forward(to: sender, request: request, fact: fact)
         if lsn > 0 {
-            afterDurable(lsn, pending, now: now, into: &out)
+            afterDurable(min(first, lsn)...lsn, pending, now: now, into: &out)
         } else {
             finish(pending, replicas: 1, into: &out)
         }
     }
 
     private mutating func takeLocally(_ alert: SimAlert, now: Int64, into out: inout [SimEffect]) {
+        let first = log.nextLSN
         let (fact, lsn) = ingest(alert, now: now, into: &out)
         let pending = SimPending.client(alert: alert.number, fact: fact)
         if lsn > 0 {
-            afterDurable(lsn, pending, now: now, into: &out)
+            afterDurable(min(first, lsn)...lsn, pending, now: now, into: &out)
         } else {
             finish(pending, replicas: 1, into: &out)
         }

@@ -82,9 +82,9 @@ extension SimNode {
             let summary = SimPending.summary(digest.buckets)
             let last = log.nextLSN - 1
             if last <= log.durableLSN || configuration.bugs.contains(.summariesBeforeDurable) {
-                afterDurableDone(summary, lsn: last, now: now, into: &out)
+                afterDurableDone(summary, lsns: last...last, now: now, into: &out)
             } else {
-                durableWaits.append((last, summary))
+                durableWaits.append((last...last, summary))
             }
         case .mergeLoop:
             onMergeLoop(now: now, into: &out)
@@ -100,22 +100,23 @@ extension SimNode {
     public mutating func onFsyncDone(now: Int64, into out: inout [SimEffect]) {
         if log.completeSync(), log.beginSync() { out.append(.beginFsync) }
         let durable = log.durableLSN
-        guard durableWaits.contains(where: { $0.lsn <= durable }) else { return }
-        let ready = durableWaits.filter { $0.lsn <= durable }
-        durableWaits.removeAll { $0.lsn <= durable }
-        for w in ready { afterDurableDone(w.pending, lsn: w.lsn, now: now, into: &out) }
+        guard durableWaits.contains(where: { $0.lsns.upperBound <= durable }) else { return }
+        let ready = durableWaits.filter { $0.lsns.upperBound <= durable }
+        durableWaits.removeAll { $0.lsns.upperBound <= durable }
+        for w in ready { afterDurableDone(w.pending, lsns: w.lsns, now: now, into: &out) }
     }
 
-    /// Runs `pending` once everything up to `lsn` is durable here.
-    mutating func afterDurable(_ lsn: UInt64, _ pending: SimPending, now: Int64, into out: inout [SimEffect]) {
-        if lsn <= log.durableLSN || configuration.bugs.contains(.ackBeforeDurable) {
-            afterDurableDone(pending, lsn: lsn, now: now, into: &out)
+    /// Runs `pending` (for the records logged at `lsns`) once everything up to their last is
+    /// durable here.
+    mutating func afterDurable(_ lsns: ClosedRange<UInt64>, _ pending: SimPending, now: Int64, into out: inout [SimEffect]) {
+        if lsns.upperBound <= log.durableLSN || configuration.bugs.contains(.ackBeforeDurable) {
+            afterDurableDone(pending, lsns: lsns, now: now, into: &out)
         } else {
-            durableWaits.append((lsn, pending))
+            durableWaits.append((lsns, pending))
         }
     }
 
-    private mutating func afterDurableDone(_ pending: SimPending, lsn: UInt64, now: Int64, into out: inout [SimEffect]) {
+    private mutating func afterDurableDone(_ pending: SimPending, lsns: ClosedRange<UInt64>, now: Int64, into out: inout [SimEffect]) {
         switch pending {
         case .peerAck:
             finish(pending, replicas: 1, into: &out)
@@ -127,31 +128,31 @@ extension SimNode {
             pushWaiting = false
             drainFeed(now: now, into: &out)
         case .client, .forward:
-            waitReplicas(lsn, pending, now: now, into: &out)
+            waitReplicas(lsns, pending, now: now, into: &out)
         }
     }
 
     /// `ReplicationShell.waitReplicas`: finish at once when the quorum is there or cannot form
     /// (fewer live members than needed), else when acks bring it or the quorum timeout passes.
-    private mutating func waitReplicas(_ lsn: UInt64, _ pending: SimPending, now: Int64, into out: inout [SimEffect]) {
+    private mutating func waitReplicas(_ lsns: ClosedRange<UInt64>, _ pending: SimPending, now: Int64, into out: inout [SimEffect]) {
         let need = configuration.writeQuorum
         if need <= 1 || 1 + activeMembers.count < need
-            || replicas(of: lsn) >= need
+            || replicas(of: lsns) >= need
         {
-            finish(pending, replicas: replicas(of: lsn), into: &out)
+            finish(pending, replicas: replicas(of: lsns), into: &out)
             return
         }
         let deadline = now + configuration.quorumTimeoutMillis
-        quorumWaits.append((lsn, deadline, pending))
+        quorumWaits.append((lsns, deadline, pending))
         out.append(.timer(.quorumDeadline, at: deadline))
     }
 
     private mutating func completeQuorumWaits(now: Int64, into out: inout [SimEffect]) {
         let need = configuration.writeQuorum
-        var kept: [(lsn: UInt64, deadline: Int64, pending: SimPending)] = []
+        var kept: [(lsns: ClosedRange<UInt64>, deadline: Int64, pending: SimPending)] = []
         for w in quorumWaits {
-            if replicas(of: w.lsn) >= need {
-                finish(w.pending, replicas: replicas(of: w.lsn), into: &out)
+            if replicas(of: w.lsns) >= need {
+                finish(w.pending, replicas: replicas(of: w.lsns), into: &out)
             } else {
                 kept.append(w)
             }
@@ -160,10 +161,10 @@ extension SimNode {
     }
 
     private mutating func expireQuorumWaits(now: Int64, into out: inout [SimEffect]) {
-        var kept: [(lsn: UInt64, deadline: Int64, pending: SimPending)] = []
+        var kept: [(lsns: ClosedRange<UInt64>, deadline: Int64, pending: SimPending)] = []
         for w in quorumWaits {
             if w.deadline <= now {
-                finish(w.pending, replicas: replicas(of: w.lsn), into: &out)
+                finish(w.pending, replicas: replicas(of: w.lsns), into: &out)
             } else {
                 kept.append(w)
             }
@@ -171,9 +172,10 @@ extension SimNode {
         quorumWaits = kept
     }
 
-    /// Nodes holding everything up to `lsn` durably, this one included (`PushTracker.replicas`).
-    func replicas(of lsn: UInt64) -> Int {
-        tracker.replicas(of: lsn, myRegion: "local").count
+    /// Nodes holding durably every record of a write logged at `lsns`, this one included
+    /// (`PushTracker.replicas`).
+    func replicas(of lsns: ClosedRange<UInt64>) -> Int {
+        tracker.replicas(of: lsns, myRegion: "local").count
     }
 
     /// Sends the answer `pending` was waiting to send.
@@ -205,7 +207,7 @@ extension SimNode {
             push(drained, now: now, into: &out)
         } else {
             pushWaiting = true
-            durableWaits.append((last, .push(drained)))
+            durableWaits.append((last...last, .push(drained)))
         }
     }
 
@@ -215,8 +217,10 @@ extension SimNode {
         guard !activeMembers.isEmpty else { return }
         let targets = activeMembers.map { ($0, "local") }
         if configuration.bugs.contains(.freshPeersWithoutGap) {
-            // The old tracker: a peer's entry starts empty, without a gap.
-            for (t, region) in targets where tracker.peers[t] == nil { tracker.confirmInSync(peer: t, region: region, lsn: 0) }
+            // The old tracker: a peer's entry starts without a gap, as if it held every earlier push.
+            for (t, region) in targets where tracker.peers[t] == nil {
+                tracker.confirmInSync(peer: t, region: region, lsn: tracker.pushedThrough)
+            }
         }
         var start = 0
         while start < drained.count {
@@ -268,7 +272,7 @@ extension SimNode {
         note("events batch \(batch) from \(sender) \(events.map(\.id)): missing \(missing), ack after lsn \(wait)", into: &out)
         let pending = SimPending.peerAck(peer: sender, batch: batch, senderLSN: senderLSN)
         if wait > 0 {
-            afterDurable(wait, pending, now: now, into: &out)
+            afterDurable(wait...wait, pending, now: now, into: &out)
         } else {
             finish(pending, replicas: 1, into: &out)
         }

@@ -61,9 +61,9 @@ public struct SimNode {
     /// Push bookkeeping (`ReplicationShell.State.tracker`).
     public internal(set) var tracker = PushTracker(inflightEventsMax: 1)
     /// Work waiting for the log to be durable (`EventLog.waitDurable`), in the order it began waiting.
-    var durableWaits: [(lsn: UInt64, pending: SimPending)] = []
+    var durableWaits: [(lsns: ClosedRange<UInt64>, pending: SimPending)] = []
     /// Work waiting for a write quorum (`ReplicationShell.waiters`).
-    var quorumWaits: [(lsn: UInt64, deadline: Int64, pending: SimPending)] = []
+    var quorumWaits: [(lsns: ClosedRange<UInt64>, deadline: Int64, pending: SimPending)] = []
     /// Alerts forwarded to their owner and not answered yet (`ClusterShell.pending`).
     public internal(set) var forwards: [UInt64: SimAlert] = [:]
     var nextRequest: UInt64 = 1

@@ -27,8 +27,8 @@ public enum SimBug: String, Sendable, CaseIterable {
     case summariesBeforeDurable
     /// A peer first seen by a push (not joined yet when earlier writes were pushed, or forgotten by
     /// `retain` while it was dead, with its unacknowledged batches) starts without a gap (the
-    /// `PushTracker` before 9fef134): its first acknowledged batch moves its `acked` LSN past
-    /// every earlier write, which it may never have received.
+    /// `PushTracker` before 9fef134): it counts as holding every earlier write, which it may
+    /// never have received.
     case freshPeersWithoutGap
     /// Events are authored by the node alone, not by the node and its data directory (the node
     /// before 9fef134). A node whose data directory was lost restarts its event sequence and its

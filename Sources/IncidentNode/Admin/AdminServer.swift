@@ -45,7 +45,7 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
     private let server: EpollServer
     private let dispatcher: AdminDispatcher
     /// Waits for a write's quorum; returns the replica count.
-    private let replicas: @Sendable (UInt64) async -> Int
+    private let replicas: @Sendable (ClosedRange<UInt64>) async -> Int
     private let log: EventLog
     private let limits: AdminLimits
     private let logger: Logger
@@ -60,7 +60,7 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
     /// Binds `address`; `makeDispatcher` gets the bound address (the real port when 0 was asked).
     init(
         address: SocketAddress, log: EventLog, limits: AdminLimits, logger: Logger,
-        replicas: @escaping @Sendable (UInt64) async -> Int,
+        replicas: @escaping @Sendable (ClosedRange<UInt64>) async -> Int,
         makeDispatcher: (SocketAddress) -> AdminDispatcher
     ) throws(SystemError) {
         self.replicas = replicas
@@ -162,6 +162,7 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
     private func answer(_ parsed: [Result<AdminRequest, RequestParseError>], cancelled: Flag, into out: inout [UInt8]) async {
         var replies: [(JSONValue, Result<JSONValue, AdminError>, UInt64)] = []
         replies.reserveCapacity(parsed.count)
+        let firstLSN = log.nextLSN  // every write of this batch is logged at or after it
         var maxLSN: UInt64 = 0
         var readsNeedDurability = false
         var i = 0
@@ -200,7 +201,7 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
         // Writes answer once `write_quorum` nodes hold them (or the quorum timeout passed).
         let maxWrite = replies.reduce(UInt64(0)) { max($0, $1.2) }
         var replicaCount = 1
-        if failure == nil, maxWrite > 0 { replicaCount = await replicas(maxWrite) }
+        if failure == nil, maxWrite > 0 { replicaCount = await replicas(min(firstLSN, maxWrite)...maxWrite) }
         for (id, result, lsn) in replies {
             if let failure, lsn > 0 || (readsNeedDurability && lsn == 0) {
                 if case .success = result {

@@ -101,11 +101,12 @@ final class ClusterShell: Sendable {
             return
         }
         do {
+            let first = log.nextLSN  // every event of this write is logged at or after it
             let (results, lsn) = try await service.ingest(alerts, actor: "", forward: false)
             var replicas = 1
             if lsn > 0 {
                 try await log.waitDurable(lsn)
-                replicas = await replication.waitReplicas(lsn: lsn, need: configuration.effectiveWriteQuorum)
+                replicas = await replication.waitReplicas(lsns: min(first, lsn)...lsn, need: configuration.effectiveWriteQuorum)
             }
             connection.send(
                 .forwardResult(
@@ -190,8 +191,8 @@ final class ClusterShell: Sendable {
     }
 
     /// Waits until `need` nodes hold everything up to `lsn`; returns how many do.
-    func waitReplicas(lsn: UInt64, need: Int) async -> Int {
-        await replication.waitReplicas(lsn: lsn, need: need)
+    func waitReplicas(lsns: ClosedRange<UInt64>, need: Int) async -> Int {
+        await replication.waitReplicas(lsns: lsns, need: need)
     }
 
     /// Members as `cluster.status` shows them.

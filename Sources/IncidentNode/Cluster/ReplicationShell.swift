@@ -38,7 +38,8 @@ public struct ReplicationConfiguration: Sendable, Equatable {
 /// about and a slow peer never blocks the transport.
 final class ReplicationShell: Sendable {
     struct Waiter {
-        let lsn: UInt64
+        /// Where the write's events were logged.
+        let lsns: ClosedRange<UInt64>
         let need: Int
         let deadline: UInt64
         let continuation: CheckedContinuation<Int, Never>
@@ -148,23 +149,23 @@ final class ReplicationShell: Sendable {
 
     // MARK: - Quorum
 
-    /// Waits until `need` nodes (this one included) hold everything up to `lsn` durably — one of
-    /// them in another region when an alive member there exists — or the quorum timeout passes;
-    /// returns how many do.
-    func waitReplicas(lsn: UInt64, need: Int) async -> Int {
+    /// Waits until `need` nodes (this one included) hold durably every event of a write logged at
+    /// `lsns` — one of them in another region when an alive member there exists — or the quorum
+    /// timeout passes; returns how many do.
+    func waitReplicas(lsns: ClosedRange<UInt64>, need: Int) async -> Int {
         let foreign = foreignAvailable()
         // No waiting for a quorum that cannot form: with fewer live members than `need`, answer
         // now with what holds the write (a cut-off node keeps taking alerts at full speed).
         if need <= 1 || 1 + members().filter({ $0 != node }).count < need {
-            return state.withLock { $0.tracker.replicas(of: lsn, myRegion: region).count }
+            return state.withLock { $0.tracker.replicas(of: lsns, myRegion: region).count }
         }
         let deadline = monotonicNanos() + UInt64(configuration.quorumTimeout.wholeMilliseconds) * 1_000_000
         return await withCheckedContinuation { c in
             let ready: Int? = state.withLock { s in
-                if s.tracker.hasQuorum(lsn, need: need, myRegion: region, foreignAvailable: foreign) {
-                    return s.tracker.replicas(of: lsn, myRegion: region).count
+                if s.tracker.hasQuorum(lsns, need: need, myRegion: region, foreignAvailable: foreign) {
+                    return s.tracker.replicas(of: lsns, myRegion: region).count
                 }
-                s.waiters.append(Waiter(lsn: lsn, need: need, deadline: deadline, continuation: c))
+                s.waiters.append(Waiter(lsns: lsns, need: need, deadline: deadline, continuation: c))
                 return nil
             }
             if let ready { c.resume(returning: ready) }
@@ -182,8 +183,8 @@ final class ReplicationShell: Sendable {
         state.withLock { s in
             s.tracker.acknowledge(peer: peer, batch: batch)
             s.waiters.removeAll { w in
-                guard s.tracker.hasQuorum(w.lsn, need: w.need, myRegion: region, foreignAvailable: foreign) else { return false }
-                ready.append((w.continuation, s.tracker.replicas(of: w.lsn, myRegion: region).count))
+                guard s.tracker.hasQuorum(w.lsns, need: w.need, myRegion: region, foreignAvailable: foreign) else { return false }
+                ready.append((w.continuation, s.tracker.replicas(of: w.lsns, myRegion: region).count))
                 return true
             }
         }
@@ -202,7 +203,7 @@ final class ReplicationShell: Sendable {
                 s.tracker.retain(alive)
                 s.waiters.removeAll { w in
                     guard w.deadline <= now else { return false }
-                    expired.append((w.continuation, s.tracker.replicas(of: w.lsn, myRegion: region).count))
+                    expired.append((w.continuation, s.tracker.replicas(of: w.lsns, myRegion: region).count))
                     return true
                 }
                 return s.tracker.due(now: wallNow, after: configuration.resendAfter)
@@ -217,9 +218,9 @@ final class ReplicationShell: Sendable {
     private func pushLoop() async {
         for await _ in feed.wakeups {
             while true {
-                let (drained, missed) = feed.drain()
+                let (drained, missedThrough) = feed.drain()
                 // Events were logged while there was no one to push to: every peer may lack them.
-                if missed { state.withLock { $0.tracker.missedEvents() } }
+                if missedThrough > 0 { state.withLock { $0.tracker.missedEvents(through: missedThrough) } }
                 if drained.isEmpty { break }
                 // Only durable events leave the node: a peer must never hold an event that a crash
                 // could take from this node, which would then hand out its sequence number again.

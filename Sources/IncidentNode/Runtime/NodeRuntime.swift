@@ -109,7 +109,7 @@ public final class NodeRuntime: Sendable {
             let quorum = configuration.effectiveWriteQuorum
             admin = try AdminServer(
                 address: configuration.admin, log: log, limits: configuration.adminLimits, logger: logger.child("aether.admin"),
-                replicas: { lsn in await cluster.waitReplicas(lsn: lsn, need: quorum) }
+                replicas: { lsns in await cluster.waitReplicas(lsns: lsns, need: quorum) }
             ) { bound in
                 let info = NodeInfo(
                     node: configuration.nodeID, region: configuration.region, admin: bound, http: configuration.http,

@@ -89,7 +89,8 @@ public final class EventFeed: Sendable {
         var events: [(UInt64, IncidentEvent)] = []
         var waiting = true
         var enabled = false
-        var missed = false
+        /// The highest LSN of an event left out while the feed was off (0: none).
+        var missedThrough: UInt64 = 0
     }
 
     private let queue = Mutex(Queue())
@@ -105,8 +106,9 @@ public final class EventFeed: Sendable {
     func publish(_ e: IncidentEvent, lsn: UInt64) {
         let wake = queue.withLock { q in
             guard q.enabled else {
-                if q.missed { return false }
-                q.missed = true
+                let first = q.missedThrough == 0
+                q.missedThrough = max(q.missedThrough, lsn)
+                guard first else { return false }
                 defer { q.waiting = false }
                 return q.waiting
             }
@@ -122,13 +124,13 @@ public final class EventFeed: Sendable {
         queue.withLock { $0.enabled = on }
     }
 
-    /// Takes everything queued, and whether events were left out while the feed was off; the next
-    /// publish wakes the shell.
-    func drain() -> (events: [(UInt64, IncidentEvent)], missed: Bool) {
+    /// Takes everything queued, and the highest LSN of an event left out while the feed was off
+    /// (0: none); the next publish wakes the shell.
+    func drain() -> (events: [(UInt64, IncidentEvent)], missedThrough: UInt64) {
         queue.withLock { q in
-            let out = (q.events, q.missed)
+            let out = (q.events, q.missedThrough)
             q.events.removeAll(keepingCapacity: true)
-            q.missed = false
+            q.missedThrough = 0
             q.waiting = true
             return out
         }
