@@ -49,6 +49,8 @@ final class ReplicationShell: Sendable {
         var tracker: PushTracker
         var waiters: [Waiter] = []
         var stats = Stats()
+        /// The bucket the next anti-entropy answer starts listing from.
+        var bucketRotation = 0
     }
 
     /// Counters for cluster.status.
@@ -105,7 +107,7 @@ final class ReplicationShell: Sendable {
         self.logger = logger
         self.members = members
         self.onMembership = onMembership
-        (inbox, inboxContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(100_000))
+        (inbox, inboxContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(4096))
         (acks, acksContinuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
     }
 
@@ -346,14 +348,26 @@ final class ReplicationShell: Sendable {
             }
             return
         }
-        let list = digest.digests(inBuckets: Set(differing)).map { ClusterMessage.IncidentDigest(id: $0.0, digest: $0.1) }
-        connection.send(.bucketDigests(buckets: differing.map { UInt16($0) }, digests: list))
-        state.withLock { $0.stats.antiEntropyBytes += UInt64(list.count * 32 + differing.count * 2) }
+        // A bounded share of the differing buckets, continuing where the last round stopped.
+        var byBucket: [Int: [ClusterMessage.IncidentDigest]] = [:]
+        for (id, d) in digest.digests(inBuckets: Set(differing)) {
+            byBucket[StateDigest.bucket(of: id), default: []].append(ClusterMessage.IncidentDigest(id: id, digest: d))
+        }
+        let rotation = state.withLock { $0.bucketRotation }
+        let listed = AntiEntropy.bucketsToList(differing: differing, counts: byBucket.mapValues(\.count), rotation: rotation)
+        state.withLock { $0.bucketRotation = ((listed.last ?? 0) + 1) % StateDigest.bucketCount }
+        let list = listed.flatMap { byBucket[$0] ?? [] }
+        connection.send(.bucketDigests(buckets: listed.map { UInt16($0) }, digests: list))
+        state.withLock { $0.stats.antiEntropyBytes += UInt64(list.count * 32 + listed.count * 2) }
     }
 
     private func compareDigests(buckets: [UInt16], theirs: [ClusterMessage.IncidentDigest], connection: PeerConnection) async {
         let ours = digest.digests(inBuckets: Set(buckets.map(Int.init)))
-        let (send, want) = AntiEntropy.plan(ours: ours, theirs: theirs.map { ($0.id, $0.digest) })
+        var (send, want) = AntiEntropy.plan(ours: ours, theirs: theirs.map { ($0.id, $0.digest) })
+        let busy = connection.peer.map { peer in state.withLock { ($0.tracker.peers[peer.node]?.inflightEvents ?? 0) > 0 } } ?? false
+        let cap = busy ? AntiEntropy.repairsPerBusyRound : AntiEntropy.repairsPerRound
+        send = Array(send.prefix(cap))
+        want = Array(want.prefix(cap))
         if !want.isEmpty {
             for chunk in stride(from: 0, to: want.count, by: 10_000) {
                 connection.send(.recordRequest(Array(want[chunk..<min(want.count, chunk + 10_000)])))
