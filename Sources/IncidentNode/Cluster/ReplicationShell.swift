@@ -281,18 +281,12 @@ final class ReplicationShell: Sendable {
         do {
             let (targets, missing, l) = try await directory.remoteTargets(events)
             lsn = l
-            let directory = self.directory
-            let applied = await inLanes(targets.count) { k in
-                let (a, list) = targets[k]
-                do throws(IncidentOpError) { return try await a.applyRemote(list) } catch .moved {
+            for (a, list) in targets {
+                do { lsn = max(lsn, try await a.applyRemote(list)) } catch .moved {
                     // passivated meanwhile: look it up again once
-                    guard let again = try? await directory.actor(for: a.id) else { return 0 }
-                    return (try? await again.applyRemote(list)) ?? 0
-                } catch {
-                    return 0
+                    if let again = try? await directory.actor(for: a.id) { lsn = max(lsn, (try? await again.applyRemote(list)) ?? 0) }
                 }
             }
-            lsn = max(lsn, applied.max() ?? 0)
             if !missing.isEmpty {
                 connection.send(.recordRequest(missing))
                 complete = false
@@ -396,12 +390,10 @@ final class ReplicationShell: Sendable {
     private func merge(_ records: [IncidentRecord]) async {
         do {
             let (targets, _) = try await directory.mergeTargets(records)
-            let directory = self.directory
-            _ = await inLanes(targets.count) { k in
-                let (a, r) = targets[k]
-                do throws(IncidentOpError) { _ = try await a.merge(r) } catch .moved {
+            for (a, r) in targets {
+                do { _ = try await a.merge(r) } catch .moved {
                     if let again = try? await directory.actor(for: a.id) { _ = try? await again.merge(r) }
-                } catch {}
+                }
             }
         } catch {
             logger.warn("could not merge replicated records", metadata: ["error": "\(error)"])

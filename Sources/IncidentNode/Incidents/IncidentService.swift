@@ -130,53 +130,17 @@ public final class IncidentService: Sendable {
     }
 
     /// Ingests the alerts of the keys this node handles; fills their results; returns the LSN.
-    /// Keys are independent, so several are handled at once (`inLanes`); one key's alerts stay in
-    /// order. The first error is thrown once every key is done.
     private func ingestLocal(
         order: [String], groups: [String: [Int]], alerts: [Alert], actor: String, now: Timestamp,
         into results: inout [IngestResult]
     ) async throws(IncidentOpError) -> UInt64 {
+        var lsn: UInt64 = 0
         guard !order.isEmpty else { return 0 }
         let actors = await directory.route(order)
-        let outcomes = await inLanes(order.count) { k in
-            await self.ingestKey(members: groups[order[k]]!, alerts: alerts, actor: actor, start: actors[k], now: now)
-        }
-        var lsn: UInt64 = 0
-        var firstError: IncidentOpError?
-        for outcome in outcomes {
-            switch outcome {
-            case .success(let (filled, l)):
-                lsn = max(lsn, l)
-                for f in filled {
-                    results[f.index].incidentID = f.incident
-                    results[f.index].created = f.created
-                }
-            case .failure(let e):
-                if firstError == nil { firstError = e }
-            }
-        }
-        if let firstError { throw firstError }
-        return lsn
-    }
-
-    /// What one alert of a batch came to.
-    private struct Filled: Sendable {
-        var index: Int
-        var incident: IncidentID?
-        var created: Bool
-    }
-
-    /// Ingests one key's alerts (`members`, indices into `alerts`, in order) on its actor `start`
-    /// (nil: none live yet).
-    private func ingestKey(members: [Int], alerts: [Alert], actor: String, start: IncidentActor?, now: Timestamp) async
-        -> Result<([Filled], UInt64), IncidentOpError>
-    {
-        var filled: [Filled] = []
-        var lsn: UInt64 = 0
-        var current = start
-        var runStart = 0
-        let key = alerts[members[0]].effectiveDedupKey
-        do {
+        for (k, key) in order.enumerated() {
+            var current = actors[k]
+            var runStart = 0
+            let members = groups[key]!
             while runStart < members.count {
                 let first = alerts[members[runStart]]
                 let who = actorNames.intern(actor.isEmpty ? Alert.integrationActor(source: first.source) : actor)
@@ -184,10 +148,14 @@ public final class IncidentService: Sendable {
                     var runEnd = runStart
                     while runEnd + 1 < members.count, alerts[members[runEnd + 1]].action == .trigger { runEnd += 1 }
                     let run = members[runStart...runEnd]
-                    let (id, created, l) = try await trigger(alerts: run.map { alerts[$0] }, actor: current, who: who, now: now)
+                    let (id, created, l) = try await trigger(
+                        alerts: run.map { alerts[$0] }, actor: current, who: who, now: now)
                     current = nil
                     lsn = max(lsn, l)
-                    for (j, n) in run.enumerated() { filled.append(Filled(index: n, incident: id, created: created && j == 0)) }
+                    for (j, n) in run.enumerated() {
+                        results[n].incidentID = id
+                        results[n].created = created && j == 0
+                    }
                     runStart = runEnd + 1
                 } else {
                     let n = members[runStart]
@@ -198,7 +166,7 @@ public final class IncidentService: Sendable {
                         let command: IncidentCommand = first.action == .resolve ? .sourceResolve(autoResolve: autoResolve) : .sourceAcknowledge
                         do {
                             let (record, l) = try await target.execute(command, actor: who)
-                            filled.append(Filled(index: n, incident: record.incident.id, created: false))
+                            results[n].incidentID = record.incident.id
                             lsn = max(lsn, l)
                         } catch .moved {
                             // passivated: it was closed, so there is nothing to acknowledge or resolve
@@ -207,10 +175,8 @@ public final class IncidentService: Sendable {
                     runStart += 1
                 }
             }
-        } catch {
-            return .failure(error)
         }
-        return .success((filled, lsn))
+        return lsn
     }
 
     /// Attaches a run of triggers for one key, opening (or reopening) the incident as needed.
