@@ -177,14 +177,24 @@ enum ClusterBench {
         c.total = ctx.n(1_000_000); c.keys = ctx.n(100_000); c.batch = 1000; c.connections = 6; c.window = 4; c.keyPrefix = "c5"
         _ = try Bench.checked(Storm.run(c))
         _ = try nodes.waitConverged([0, 1, 2])
-        // C6: anti-entropy bytes over ~10 idle seconds.
-        func aeBytes() throws(CLIError) -> (UInt64, UInt64) {
+        // C6: anti-entropy bytes over ~10 idle seconds at steady state: once no record has been
+        // sent for 3 s (the repairs listed before convergence are over), at most 60 s after it.
+        func aeBytes() throws(CLIError) -> (UInt64, UInt64, UInt64) {
             let s = try AdminClient(address: nodes.nodes[0].admin, token: nil).call("cluster.status")
-            return (UInt64(s["replication"]?["anti_entropy_bytes"]?.intValue ?? 0), UInt64(s["replication"]?["anti_entropy_summaries"]?.intValue ?? 0))
+            let r = s["replication"]
+            return (UInt64(r?["anti_entropy_bytes"]?.intValue ?? 0), UInt64(r?["anti_entropy_summaries"]?.intValue ?? 0), UInt64(r?["records_sent"]?.intValue ?? 0))
         }
-        let (b0, r0) = try aeBytes()
+        var quietSince = monotonicNanos()
+        var lastSent = try aeBytes().2
+        let settleStart = monotonicNanos()
+        while monotonicNanos() - quietSince < 3_000_000_000 && monotonicNanos() - settleStart < 60_000_000_000 {
+            usleep(250_000)
+            let sent = try aeBytes().2
+            if sent != lastSent { (lastSent, quietSince) = (sent, monotonicNanos()) }
+        }
+        let (b0, r0, _) = try aeBytes()
         usleep(10_000_000)
-        let (b1, r1) = try aeBytes()
+        let (b1, r1, _) = try aeBytes()
         if r1 > r0 { c6.values.append(Double(b1 - b0) / Double(r1 - r0)) }  // per peer per round
         for run in 1...ctx.runs {
             ctx.print("C5 run \(run)/\(ctx.runs): wipe node3")
@@ -199,7 +209,7 @@ enum ClusterBench {
 
     static func regions(_ ctx: Bench.Context) throws(CLIError) -> [Bench.Row] {
         let regions = ["eu-west", "eu-west", "us-east", "us-east", "ap-south"]
-        var r1 = Bench.Row(id: "R1", figure: "5 nodes, 3 regions (40/80/150 ms RTT): ack p99 with a copy in another region (from eu-west)", target: "≤ 80 + 20 ms", unit: "ms", higherIsBetter: false, threshold: 100)
+        var r1 = Bench.Row(id: "R1", figure: "5 nodes, 3 regions (40/80/150 ms RTT): ack p99 with a copy in another region, 100 alerts/s in requests of 10 to eu-west (keys owned anywhere)", target: "≤ 80 + 20 ms", unit: "ms", higherIsBetter: false, threshold: 100)
         var r3 = Bench.Row(id: "R3", figure: "5 nodes, 3 regions: convergence after ap-south is cut off, 10,000 incidents changed on both sides", target: "≤ 3 s after heal", unit: "s", higherIsBetter: false, threshold: 3)
         do {
             let nodes = try Nodes(ctx, count: 5, regions: regions, extra: ["--config", try wanConfig(ctx)])
@@ -208,7 +218,7 @@ enum ClusterBench {
             for run in 1...ctx.runs {
                 ctx.print("R1 run \(run)/\(ctx.runs)")
                 var c = StormConfiguration(nodes: [nodes.nodes[0].admin])
-                c.total = ctx.n(5000); c.keys = 500; c.batch = 10; c.connections = 2; c.window = 4; c.rate = 1000; c.keyPrefix = "r1-\(run)"
+                c.total = ctx.n(1500); c.keys = 500; c.batch = 10; c.connections = 2; c.window = 4; c.rate = 100; c.keyPrefix = "r1-\(run)"
                 let r = try Bench.checked(Storm.run(c))
                 r1.values.append(r.percentileMillis(0.99))
             }
