@@ -64,9 +64,14 @@ enum BenchProcesses {
         node.process.wait()
     }
 
-    /// Starts a single (non-clustered) Alertmanager on a free loopback port.
-    static func startAlertmanager(_ binary: String, dir: String) throws(CLIError) -> (ChildProcess, SocketAddress) {
+    /// Starts an Alertmanager on a free loopback port: alone, or (`gossip` set) a member of an HA
+    /// cluster gossiping on `gossip` and joining through `peers`.
+    static func startAlertmanager(
+        _ binary: String, dir: String, gossip: SocketAddress? = nil, peers: [SocketAddress] = []
+    ) throws(CLIError) -> (ChildProcess, SocketAddress) {
         let port = freePort()
+        let clusterArguments =
+            gossip.map { ["--cluster.listen-address=\($0)"] + peers.map { "--cluster.peer=\($0)" } } ?? ["--cluster.listen-address="]
         let config = "\(dir)/alertmanager.yml"
         let yaml = "route:\n  receiver: 'null'\n  group_by: ['dedup']\nreceivers:\n  - name: 'null'\n"
         guard let f = fopen(config, "w") else { throw CLIError(.failed("cannot write \(config)")) }
@@ -77,7 +82,7 @@ enum BenchProcesses {
         do {
             p = try ChildProcess(
                 path: binary,
-                arguments: ["--config.file=\(config)", "--storage.path=\(dir)/data", "--web.listen-address=\(address)", "--cluster.listen-address=", "--log.level=warn"],
+                arguments: ["--config.file=\(config)", "--storage.path=\(dir)/data", "--web.listen-address=\(address)", "--log.level=warn"] + clusterArguments,
                 stderrPath: "\(dir)/alertmanager.log")
         } catch {
             throw CLIError(.failed("cannot start \(binary): \(error) (install it with `apt-get install prometheus-alertmanager`, or pass --skip-alertmanager)"))

@@ -102,6 +102,10 @@ enum ClusterBench {
             c.total = ctx.n(300_000); c.keys = 1000; c.batch = 1000; c.connections = 6; c.window = 4; c.keyPrefix = "c1-\(run)"
             let r = try Bench.checked(Storm.run(c))
             c1.values.append(r.alertsPerSecond)
+            if let am = ctx.alertmanager {
+                ctx.print("C1 run \(run)/\(ctx.runs): Alertmanager, 3-node HA cluster")
+                c1.peer.append(try alertmanagerCluster(am, ctx: ctx, run: run))
+            }
             var l = StormConfiguration(nodes: nodes.nodes.map(\.admin))
             l.total = ctx.n(100_000); l.keys = 1000; l.batch = 100; l.connections = 6; l.window = 8; l.keyPrefix = "c2-\(run)"
             l.rate = max(1000, Int(r.alertsPerSecond / 2))
@@ -109,7 +113,36 @@ enum ClusterBench {
             p50.values.append(lr.percentileMillis(0.5))
             p99.values.append(lr.percentileMillis(0.99))
         }
+        if let a = c1.median, let b = c1.peerMedian, b > 0 {
+            c1.note = "Alertmanager 3-node HA cluster, same storm round-robin: \(Int(b)) alerts/s; ratio \(format1(a / b))× (target ≥ 2×)"
+        }
         return [c1, p50, p99]
+    }
+
+    /// The C1 storm against three clustered Alertmanagers (gossip on loopback), round-robin, one
+    /// POST of 1,000 alerts in flight per connection; returns alerts/s.
+    static func alertmanagerCluster(_ binary: String, ctx: Bench.Context, run: Int) throws(CLIError) -> Double {
+        var dirs: [String] = []
+        var processes: [ChildProcess] = []
+        defer {
+            for p in processes { p.kill9() }
+            for d in dirs { BenchProcesses.removeTree(d) }
+        }
+        var addresses: [SocketAddress] = []
+        var gossip: [SocketAddress] = []
+        for k in 0..<3 {
+            let sub = try BenchProcesses.tempDirectory("am\(k)")
+            dirs.append(sub)
+            let g = SocketAddress(host: "127.0.0.1", port: BenchProcesses.freePort())
+            let (p, address) = try BenchProcesses.startAlertmanager(binary, dir: sub, gossip: g, peers: gossip)
+            processes.append(p)
+            addresses.append(address)
+            gossip.append(g)
+        }
+        var c = StormConfiguration(nodes: addresses)
+        c.target = .alertmanager
+        c.total = ctx.n(300_000); c.keys = 1000; c.batch = 1000; c.connections = 6; c.window = 1; c.keyPrefix = "c1-am-\(run)"
+        return try Bench.checked(Storm.run(c)).alertsPerSecond
     }
 
     static func crashDetection(_ ctx: Bench.Context, regions: [String]?) throws(CLIError) -> Bench.Row {
