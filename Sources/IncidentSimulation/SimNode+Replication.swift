@@ -14,8 +14,8 @@ extension SimNode {
             onMembership(bytes, from: sender.address, now: now, into: &out)
         case .events(let batch, let lsn, let events):
             onEvents(batch: batch, senderLSN: lsn, events: events, from: sender, now: now, into: &out)
-        case .eventsAck(let batch, _):
-            tracker.acknowledge(peer: sender.id, batch: batch)
+        case .eventsAck(let batch, let lsn):
+            tracker.acknowledge(peer: sender.id, batch: batch, lsn: lsn)
             note("ack of batch \(batch) from \(sender.id): acked lsn \(tracker.peers[sender.id]?.acked ?? 0)", into: &out)
             completeQuorumWaits(now: now, into: &out)
         case .digestSummary(let theirs):

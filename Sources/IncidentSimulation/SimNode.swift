@@ -150,7 +150,8 @@ public struct SimNode {
         feed = []
         pushScheduled = false
         pushWaiting = false
-        tracker = PushTracker(inflightEventsMax: configuration.inflightEventsMax)
+        // Each life numbers its batches apart (the node starts from a random id).
+        tracker = PushTracker(inflightEventsMax: configuration.inflightEventsMax, firstBatch: UInt64(life + 1) << 32)
         durableWaits = []
         quorumWaits = []
         forwards = [:]

@@ -24,7 +24,7 @@ import Testing
         // replica of later writes at once, of the earlier ones only once anti-entropy confirms it.
         _ = t.push(events(10), lsn: 10, to: [(b, "eu")], now: t0)
         let batch = t.push(events(1, from: 11), lsn: 11, to: [(a, "eu"), (b, "eu")], now: t0)
-        t.acknowledge(peer: a, batch: batch)
+        t.ack(a, batch)
         #expect(t.replicas(of: 5...5, myRegion: "eu").count == 1)
         #expect(t.replicas(of: 11...11, myRegion: "eu").count == 2)
         #expect(t.replicas(of: 10...11, myRegion: "eu").count == 1, "a write reaching back into the gap")
@@ -39,8 +39,8 @@ import Testing
         var t = PushTracker(inflightEventsMax: 1000)
         for n in UInt64(1)...50 {
             let batch = t.push(events(1, from: n), lsn: n, to: [(a, "eu"), (b, "eu")], now: t0)
-            t.acknowledge(peer: a, batch: batch)
-            if n > 1 { t.acknowledge(peer: b, batch: batch - 1) }
+            t.ack(a, batch)
+            if n > 1 { t.ack(b, batch - 1) }
             #expect(t.replicas(of: n...n, myRegion: "eu").count == 2, "write \(n)")
             #expect(t.hasQuorum(n...n, need: 2, myRegion: "eu", foreignAvailable: false))
         }
@@ -53,7 +53,7 @@ import Testing
         // later pushes to it count as soon as they are acknowledged
         let batch = t.push(events(2, from: 11), lsn: 12, to: [(a, "us")], now: t0)
         #expect(t.replicas(of: 12...12, myRegion: "eu").count == 1)
-        t.acknowledge(peer: a, batch: batch)
+        t.ack(a, batch)
         #expect(t.replicas(of: 12...12, myRegion: "eu").count == 2)
     }
 
@@ -62,9 +62,9 @@ import Testing
         t.confirmInSync(peer: a, region: "eu", lsn: 0)
         let first = t.push(events(1, from: 1), lsn: 1, to: [(a, "eu")], now: t0)
         let second = t.push(events(1, from: 2), lsn: 2, to: [(a, "eu")], now: t0)
-        t.acknowledge(peer: a, batch: second)
+        t.ack(a, second)
         #expect(t.replicas(of: 2...2, myRegion: "eu").count == 1)
-        t.acknowledge(peer: a, batch: first)
+        t.ack(a, first)
         #expect(t.replicas(of: 2...2, myRegion: "eu").count == 2)
     }
 
@@ -74,7 +74,7 @@ import Testing
         _ = t.push(events(2, from: 1), lsn: 2, to: [(a, "eu")], now: t0)
         let later = t.push(events(2, from: 3), lsn: 4, to: [(a, "eu")], now: t0)  // drops the first batch
         #expect(t.peers[a]?.gapThrough == 2)
-        t.acknowledge(peer: a, batch: later)
+        t.ack(a, later)
         #expect(t.replicas(of: 1...2, myRegion: "eu").count == 1, "events 1-2 were never acknowledged")
         #expect(t.replicas(of: 3...4, myRegion: "eu").count == 2)
         t.confirmInSync(peer: a, region: "eu", lsn: 4)
@@ -89,7 +89,7 @@ import Testing
         _ = t.push(events(1, from: 1), lsn: 1, to: [(a, "eu"), (b, "eu")], now: t0)
         t.retain([b])  // `a` was declared dead with batch 1 unacknowledged
         let batch = t.push(events(1, from: 2), lsn: 2, to: [(a, "eu"), (b, "eu")], now: t0)
-        t.acknowledge(peer: a, batch: batch)
+        t.ack(a, batch)
         #expect(t.replicas(of: 1...1, myRegion: "eu").count == 1)
         #expect(t.replicas(of: 1...2, myRegion: "eu").count == 1)
         #expect(t.replicas(of: 2...2, myRegion: "eu").count == 2)
@@ -102,6 +102,20 @@ import Testing
         #expect(t.hasQuorum(5...5, need: 2, myRegion: "eu", foreignAvailable: false))
         t.confirmInSync(peer: b, region: "us", lsn: 5)
         #expect(t.hasQuorum(5...5, need: 2, myRegion: "eu", foreignAvailable: true))
+    }
+
+    @Test func aLateAckOfAPreviousLifesBatchCountsForNothing() {
+        // The node restarted: its new tracker must not take the peer's ack of the old batch 1
+        // (LSN 1) for a new batch.
+        var t = PushTracker(inflightEventsMax: 1000, firstBatch: 1)
+        t.confirmInSync(peer: a, region: "eu", lsn: 1)
+        let batch = t.push(events(1, from: 2), lsn: 2, to: [(a, "eu")], now: t0)
+        t.acknowledge(peer: a, batch: batch, lsn: 1)  // same id, another life's LSN
+        #expect(t.replicas(of: 2...2, myRegion: "eu").count == 1)
+        t.acknowledge(peer: a, batch: batch, lsn: 2)
+        #expect(t.replicas(of: 2...2, myRegion: "eu").count == 2)
+        var nextLife = PushTracker(inflightEventsMax: 1000, firstBatch: 1 << 32)
+        #expect(nextLife.push(events(1), lsn: 3, to: [(a, "eu")], now: t0) == 1 << 32)
     }
 
     @Test func dueBatchesAreResentOnceAfterTheInterval() {
@@ -119,7 +133,7 @@ import Testing
         t.confirmInSync(peer: b, region: "eu", lsn: 0)
         _ = t.push(events(1, from: 1), lsn: 1, to: [(b, "eu")], now: t0)  // `a` was briefly not alive
         let batch = t.push(events(1, from: 2), lsn: 2, to: [(a, "eu"), (b, "eu")], now: t0)
-        t.acknowledge(peer: a, batch: batch)
+        t.ack(a, batch)
         #expect(t.replicas(of: 1...2, myRegion: "eu").count == 1, "a lacks event 1")
         #expect(t.replicas(of: 2...2, myRegion: "eu").count == 2)
     }
@@ -129,11 +143,19 @@ import Testing
         t.confirmInSync(peer: a, region: "eu", lsn: 0)
         t.missedEvents(through: 1)
         let batch = t.push(events(1, from: 2), lsn: 2, to: [(a, "eu"), (b, "eu")], now: t0)
-        t.acknowledge(peer: a, batch: batch)
-        t.acknowledge(peer: b, batch: batch)
+        t.ack(a, batch)
+        t.ack(b, batch)
         #expect(t.replicas(of: 1...2, myRegion: "eu").count == 1, "neither holds event 1")
         #expect(t.replicas(of: 2...2, myRegion: "eu").count == 3)
         t.confirmInSync(peer: a, region: "eu", lsn: 2)
         #expect(t.replicas(of: 1...2, myRegion: "eu").count == 2)
+    }
+}
+
+extension PushTracker {
+    /// Acknowledges `batch` as the peer would: naming the LSN the push gave it.
+    mutating func ack(_ peer: NodeID, _ batch: UInt64) {
+        let lsn = peers[peer]?.inflight.first { $0.id == batch }?.lsn ?? 0
+        acknowledge(peer: peer, batch: batch, lsn: lsn)
     }
 }

@@ -57,9 +57,12 @@ public struct PushTracker: Sendable {
     /// Most events kept unacknowledged per peer.
     public let inflightEventsMax: Int
 
-    /// Creates a tracker.
-    public init(inflightEventsMax: Int) {
+    /// Creates a tracker whose batch ids start at `firstBatch`. A restarted node must not reuse
+    /// its previous life's ids: a peer's late acknowledgement of an old batch would count for a
+    /// new one. The node starts from a random id; acknowledgements must also name the batch's LSN.
+    public init(inflightEventsMax: Int, firstBatch: UInt64 = 1) {
         self.inflightEventsMax = inflightEventsMax
+        nextBatch = max(1, firstBatch)
     }
 
     /// Records a push of `events` (last LSN `lsn`) to `targets`; returns the batch id to send.
@@ -95,10 +98,11 @@ public struct PushTracker: Sendable {
         pushedThrough = max(pushedThrough, lsn)
     }
 
-    /// A peer acknowledged a batch.
-    public mutating func acknowledge(peer: NodeID, batch: UInt64) {
+    /// A peer acknowledged batch `batch` whose last event has LSN `lsn` (both as the push named
+    /// them); an acknowledgement that matches no in-flight batch exactly is ignored.
+    public mutating func acknowledge(peer: NodeID, batch: UInt64, lsn: UInt64) {
         guard var p = peers[peer] else { return }
-        if let i = p.inflight.firstIndex(where: { $0.id == batch }) { p.inflight[i].acked = true }
+        if let i = p.inflight.firstIndex(where: { $0.id == batch && $0.lsn == lsn }) { p.inflight[i].acked = true }
         Self.advance(&p)
         peers[peer] = p
     }

@@ -97,7 +97,8 @@ final class ReplicationShell: Sendable {
         self.node = node
         self.region = region
         self.clock = clock
-        state = Mutex(State(tracker: PushTracker(inflightEventsMax: configuration.inflightEventsMax)))
+        // Batch ids start at random so a restarted node never takes a late ack of its previous life's batch for a new one.
+        state = Mutex(State(tracker: PushTracker(inflightEventsMax: configuration.inflightEventsMax, firstBatch: UInt64.random(in: 1...(1 << 62)))))
         self.transport = transport
         self.directory = directory
         self.log = log
@@ -183,7 +184,7 @@ final class ReplicationShell: Sendable {
         let foreign = foreignAvailable()
         var ready: [(CheckedContinuation<Int, Never>, Int)] = []
         state.withLock { s in
-            s.tracker.acknowledge(peer: peer, batch: batch)
+            s.tracker.acknowledge(peer: peer, batch: batch, lsn: lsn)
             s.waiters.removeAll { w in
                 guard s.tracker.hasQuorum(w.lsns, need: w.need, myRegion: region, foreignAvailable: foreign) else { return false }
                 ready.append((w.continuation, s.tracker.replicas(of: w.lsns, myRegion: region).count))
