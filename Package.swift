@@ -23,7 +23,7 @@ let package = Package(
             name: "IncidentNode",
             dependencies: ["IncidentCore", "IncidentStorage", "IncidentCluster", "AdminProtocol", "AetherJSON", "PosixIO"]
         ),
-        .target(name: "AetherCLI", dependencies: ["AdminProtocol", "AetherJSON", "PosixIO", "IncidentCore"]),
+        .target(name: "AetherCLI", dependencies: ["AdminProtocol", "AetherJSON", "PosixIO", "IncidentCore", "IncidentCluster"]),
         .executableTarget(name: "aetherd", dependencies: ["IncidentNode", "PosixIO"]),
         .executableTarget(name: "aether", dependencies: ["AetherCLI"]),
         .testTarget(name: "IncidentCoreTests", dependencies: ["IncidentCore"]),

@@ -1,4 +1,6 @@
 import AetherJSON
+import IncidentCluster
+import IncidentCore
 import PosixIO
 
 #if canImport(Glibc)
@@ -242,7 +244,8 @@ enum ClusterBench {
 
     static func regions(_ ctx: Bench.Context) throws(CLIError) -> [Bench.Row] {
         let regions = ["eu-west", "eu-west", "us-east", "us-east", "ap-south"]
-        var r1 = Bench.Row(id: "R1", figure: "5 nodes, 3 regions (40/80/150 ms RTT): ack p99 with a copy in another region, 100 alerts/s in requests of 10 to eu-west (keys owned anywhere)", target: "≤ 80 + 20 ms", unit: "ms", higherIsBetter: false, threshold: 100)
+        var r1 = Bench.Row(id: "R1", figure: "5 nodes, 3 regions (40/80/150 ms RTT): ack p99 with a copy in another region, 100 alerts/s in requests of 10 to eu-west, keys eu-west owns", target: "≤ 80 + 20 ms", unit: "ms", higherIsBetter: false, threshold: 100)
+        var r1Anywhere = Bench.Row(id: "R1", figure: "same, keys owned in any region (forwarded to the owner, which may be 150 ms away)", target: "≤ 80 + 20 ms", unit: "ms", higherIsBetter: false, threshold: 100)
         var r3 = Bench.Row(id: "R3", figure: "5 nodes, 3 regions: convergence after ap-south is cut off, 10,000 incidents changed on both sides", target: "≤ 3 s after heal", unit: "s", higherIsBetter: false, threshold: 3)
         do {
             let nodes = try Nodes(ctx, count: 5, regions: regions, extra: ["--config", try wanConfig(ctx)])
@@ -250,10 +253,18 @@ enum ClusterBench {
             try injectLatency(nodes, regions: regions)
             for run in 1...ctx.runs {
                 ctx.print("R1 run \(run)/\(ctx.runs)")
-                var c = StormConfiguration(nodes: [nodes.nodes[0].admin])
-                c.total = ctx.n(1500); c.keys = 500; c.batch = 10; c.connections = 2; c.window = 4; c.rate = 100; c.keyPrefix = "r1-\(run)"
-                let r = try Bench.checked(Storm.run(c))
-                r1.values.append(r.percentileMillis(0.99))
+                // Keys the receiving node owns: the write is taken there, and the answer waits for
+                // its copy in another region. Then keys owned anywhere, forwarded to their owner.
+                let members = nodes.ids.map { NodeID($0) }
+                let prefix = "r1-\(run)"
+                let owned = (0..<20_000).filter { Rendezvous.owner(of: "\(prefix)-\($0)", among: members) == members[0] }
+                for (row, keys) in [(0, Array(owned.prefix(500))), (1, [])] {
+                    var c = StormConfiguration(nodes: [nodes.nodes[0].admin])
+                    c.total = ctx.n(1500); c.keys = 500; c.keyNumbers = keys; c.batch = 10; c.connections = 2; c.window = 4; c.rate = 100
+                    c.keyPrefix = row == 0 ? prefix : prefix + "-any"
+                    let r = try Bench.checked(Storm.run(c))
+                    if row == 0 { r1.values.append(r.percentileMillis(0.99)) } else { r1Anywhere.values.append(r.percentileMillis(0.99)) }
+                }
             }
             if ctx.wants("R3") {
                 for run in 1...ctx.runs {
@@ -273,7 +284,7 @@ enum ClusterBench {
                 }
             }
         }
-        return [r1, r3, try crashDetection(ctx, regions: regions)]
+        return [r1, r1Anywhere, r3, try crashDetection(ctx, regions: regions)]
     }
 
     /// Injects half of each region pair's RTT on both directions (eu↔us 80, eu↔ap 150, us↔ap 40).

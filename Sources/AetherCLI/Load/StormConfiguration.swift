@@ -23,6 +23,9 @@ public struct StormConfiguration: Sendable {
     public var total = 100_000
     /// Distinct dedup keys (alert i uses key i mod keys).
     public var keys = 1000
+    /// When not empty, alert i uses key number `keyNumbers[i mod count]` instead (a chosen set of
+    /// keys, e.g. those one node owns).
+    public var keyNumbers: [Int] = []
     /// Alerts per request; 1 uses `alert.ingest`, more `alert.ingest_batch`.
     public var batch = 1000
     /// Connections.
@@ -86,4 +89,11 @@ public struct StormReport: Sendable {
 
     /// The largest latency in milliseconds.
     public var maxMillis: Double { Double(latenciesMicros.last ?? 0) / 1000 }
+}
+
+extension StormConfiguration {
+    /// The key number alert `i` uses (its dedup key is `<keyPrefix>-<number>`).
+    func keyNumber(_ i: Int) -> Int {
+        keyNumbers.isEmpty ? i % keys : keyNumbers[i % keyNumbers.count]
+    }
 }

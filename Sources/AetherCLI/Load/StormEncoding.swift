@@ -23,7 +23,7 @@ enum StormEncoding {
 
     /// One alert object for alert number `i`.
     static func appendAlert(_ i: Int, config: StormConfiguration, _ out: inout [UInt8]) {
-        let key = i % config.keys
+        let key = config.keyNumber(i)
         out.append(contentsOf: #"{"title":"Storm alert "#.utf8)
         appendInt(key, &out)
         out.append(contentsOf: #"","dedup_key":""#.utf8)
@@ -65,7 +65,7 @@ enum StormEncoding {
         body.append(91)
         for i in firstAlert..<(firstAlert + count) {
             if i > firstAlert { body.append(44) }
-            let key = i % config.keys
+            let key = config.keyNumber(i)
             body.append(contentsOf: #"{"labels":{"alertname":"StormAlert","dedup":""#.utf8)
             body.append(contentsOf: config.keyPrefix.utf8)
             body.append(45)

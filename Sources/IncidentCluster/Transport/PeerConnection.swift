@@ -29,7 +29,7 @@ public final class PeerConnection: @unchecked Sendable {
     let queueBytesMax: Int
 
     struct State {
-        var queue: [(bytes: ClusterMessage, notBefore: UInt64)] = []
+        var queue: [(bytes: ClusterMessage, queuedAt: UInt64)] = []
         var queuedBytes = 0
         var peerHello: ClusterMessage.Hello?
         var sendSequence: UInt64 = 1
@@ -137,7 +137,7 @@ public final class PeerConnection: @unchecked Sendable {
         var out: [UInt8] = []
         out.reserveCapacity(64 << 10)
         while true {
-            var batch: [(bytes: ClusterMessage, notBefore: UInt64)] = []
+            var batch: [(bytes: ClusterMessage, queuedAt: UInt64)] = []
             var nonce: UInt64 = 0
             let stop: Bool = lock.withLock {
                 while !state.closed && (state.queue.isEmpty || state.peerHello == nil) { lock.wait() }
@@ -149,35 +149,60 @@ public final class PeerConnection: @unchecked Sendable {
             }
             if stop { break }
             let rule = faults.rule(for: peer?.node)
-            if rule.latency > .zero || rule.jitter > .zero {
-                rng = rng &* 6364136223846793005 &+ 1442695040888963407
-                let jitter = rule.jitter.wholeMilliseconds > 0 ? Int64(rng >> 33) % (rule.jitter.wholeMilliseconds + 1) : 0
-                let ms = rule.latency.wholeMilliseconds + jitter
-                faults.countDelay()
-                usleep(useconds_t(max(0, ms) * 1000))  // per-connection writer: delays only this peer's traffic
-            }
-            out.removeAll(keepingCapacity: true)
-            var sequence = lock.withLock { state.sendSequence }
-            for item in batch {
-                if rule.dropOutbound {
-                    faults.countDrop()
-                    continue
-                }
-                if rule.dropRate > 0 {
+            var start = 0
+            while start < batch.count {
+                // Injected latency: each message leaves `latency` (+ jitter) after it was queued, so
+                // the link stays a pipe (messages queued meanwhile are not held behind a full sleep).
+                var end = batch.count
+                if rule.latency > .zero || rule.jitter > .zero {
                     rng = rng &* 6364136223846793005 &+ 1442695040888963407
-                    if Double(rng >> 11) / Double(1 << 53) < rule.dropRate {
-                        faults.countDrop()
-                        continue
-                    }
+                    let jitter = rule.jitter.wholeMilliseconds > 0 ? Int64(rng >> 33) % (rule.jitter.wholeMilliseconds + 1) : 0
+                    let delay = UInt64(max(0, rule.latency.wholeMilliseconds + jitter)) * 1_000_000
+                    let due = batch[start].queuedAt + delay
+                    let now = monotonicNanos()
+                    if due > now { usleep(useconds_t((due - now) / 1000)) }  // this peer's writer only
+                    faults.countDelay()
+                    let sendTime = monotonicNanos()
+                    end = start + 1
+                    while end < batch.count && batch[end].queuedAt + delay <= sendTime { end += 1 }
                 }
-                out += codec.encode(item.bytes, sequence: sequence, receiverNonce: nonce)
-                sequence += 1
+                if !sendEncoded(batch[start..<end], rule: rule, nonce: nonce, rng: &rng, out: &out) {
+                    close()
+                    threadExited()
+                    return
+                }
+                start = end
             }
-            lock.withLock { state.sendSequence = sequence }
-            if !out.isEmpty, !write(out) { break }
         }
         close()
         threadExited()
+    }
+
+    /// Encodes `items` (dropping what the fault rule drops) and writes them in one write; false
+    /// when the write failed.
+    private func sendEncoded(
+        _ items: ArraySlice<(bytes: ClusterMessage, queuedAt: UInt64)>, rule: FaultRule, nonce: UInt64, rng: inout UInt64,
+        out: inout [UInt8]
+    ) -> Bool {
+        out.removeAll(keepingCapacity: true)
+        var sequence = lock.withLock { state.sendSequence }
+        for item in items {
+            if rule.dropOutbound {
+                faults.countDrop()
+                continue
+            }
+            if rule.dropRate > 0 {
+                rng = rng &* 6364136223846793005 &+ 1442695040888963407
+                if Double(rng >> 11) / Double(1 << 53) < rule.dropRate {
+                    faults.countDrop()
+                    continue
+                }
+            }
+            out += codec.encode(item.bytes, sequence: sequence, receiverNonce: nonce)
+            sequence += 1
+        }
+        lock.withLock { state.sendSequence = sequence }
+        return out.isEmpty || write(out)
     }
 
     /// The descriptor is closed by whichever thread stops last, so neither uses a reused fd.
