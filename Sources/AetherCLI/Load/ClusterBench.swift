@@ -175,9 +175,10 @@ enum ClusterBench {
             try nodes.waitAlive(count)
         }
         samples.sort()
-        row.values = wan ? [samples[min(samples.count - 1, Int(Double(samples.count) * 0.99))]] : samples
+        let p99 = samples[min(samples.count - 1, Int(Double(samples.count) * 0.99))]
+        row.values = wan ? [p99] : samples
         row.note = "\(row.id) samples (s): " + samples.map { String(($0 * 100).rounded() / 100) }.joined(separator: " ")
-            + "; p99 \(String((samples[min(samples.count - 1, Int(Double(samples.count) * 0.99))] * 100).rounded() / 100)) s"
+            + "; p99 \(String((p99 * 100).rounded() / 100)) s"
         return row
     }
 
@@ -189,17 +190,23 @@ enum ClusterBench {
             defer { nodes.stop() }
             for (a, b) in [(0, 2), (1, 2), (2, 0), (2, 1)] { try nodes.faults(on: a, ["peer": .string(nodes.ids[b]), "partition": "both"]) }
             let t0 = monotonicNanos()
-            for (side, targets) in [(0, [nodes.nodes[0].admin, nodes.nodes[1].admin]), (1, [nodes.nodes[2].admin])] {
-                var c = StormConfiguration(nodes: targets)
-                c.total = ctx.n(10_000) / 2; c.keys = c.total; c.batch = 500; c.connections = targets.count; c.window = 2
-                c.keyPrefix = "c4-\(run)-\(side)"
-                _ = try Bench.checked(Storm.run(c))
-            }
+            try openIncidentsOnBothSides(ctx, [[nodes.nodes[0].admin, nodes.nodes[1].admin], [nodes.nodes[2].admin]], prefix: "c4-\(run)")
             while Double(monotonicNanos() - t0) / 1e9 < 30 { usleep(100_000) }
             for k in 0..<3 { try nodes.faults(on: k, ["clear": true]) }
             row.values.append(try nodes.waitConverged([0, 1, 2]))
         }
         return row
+    }
+
+    /// During a partition: 5,000 new incidents on each side (10,000 in all), each side's storm
+    /// sent to its nodes.
+    static func openIncidentsOnBothSides(_ ctx: Bench.Context, _ sides: [[SocketAddress]], prefix: String) throws(CLIError) {
+        for (side, targets) in sides.enumerated() {
+            var c = StormConfiguration(nodes: targets)
+            c.total = ctx.n(10_000) / 2; c.keys = c.total; c.batch = 500; c.connections = targets.count; c.window = 2
+            c.keyPrefix = "\(prefix)-\(side)"
+            _ = try Bench.checked(Storm.run(c))
+        }
     }
 
     static func catchUpAndSteadyState(_ ctx: Bench.Context) throws(CLIError) -> [Bench.Row] {
@@ -258,13 +265,14 @@ enum ClusterBench {
                 let members = nodes.ids.map { NodeID($0) }
                 let prefix = "r1-\(run)"
                 let owned = (0..<20_000).filter { Rendezvous.owner(of: "\(prefix)-\($0)", among: members) == members[0] }
-                for (row, keys) in [(0, Array(owned.prefix(500))), (1, [])] {
+                func p99(keys: [Int], prefix: String) throws(CLIError) -> Double {
                     var c = StormConfiguration(nodes: [nodes.nodes[0].admin])
                     c.total = ctx.n(1500); c.keys = 500; c.keyNumbers = keys; c.batch = 10; c.connections = 2; c.window = 4; c.rate = 100
-                    c.keyPrefix = row == 0 ? prefix : prefix + "-any"
-                    let r = try Bench.checked(Storm.run(c))
-                    if row == 0 { r1.values.append(r.percentileMillis(0.99)) } else { r1Anywhere.values.append(r.percentileMillis(0.99)) }
+                    c.keyPrefix = prefix
+                    return try Bench.checked(Storm.run(c)).percentileMillis(0.99)
                 }
+                r1.values.append(try p99(keys: Array(owned.prefix(500)), prefix: prefix))
+                r1Anywhere.values.append(try p99(keys: [], prefix: prefix + "-any"))
             }
             if ctx.wants("R3") {
                 for run in 1...ctx.runs {
@@ -272,12 +280,7 @@ enum ClusterBench {
                     let cut = 4
                     for k in 0..<cut { try nodes.faults(on: k, ["peer": .string(nodes.ids[cut]), "partition": "both"]) }
                     for k in 0..<cut { try nodes.faults(on: cut, ["peer": .string(nodes.ids[k]), "partition": "both"]) }
-                    for (side, targets) in [(0, [nodes.nodes[0].admin, nodes.nodes[2].admin]), (1, [nodes.nodes[cut].admin])] {
-                        var c = StormConfiguration(nodes: targets)
-                        c.total = ctx.n(10_000) / 2; c.keys = c.total; c.batch = 500; c.connections = targets.count; c.window = 2
-                        c.keyPrefix = "r3-\(run)-\(side)"
-                        _ = try Bench.checked(Storm.run(c))
-                    }
+                    try openIncidentsOnBothSides(ctx, [[nodes.nodes[0].admin, nodes.nodes[2].admin], [nodes.nodes[cut].admin]], prefix: "r3-\(run)")
                     for k in 0..<nodes.nodes.count { try nodes.faults(on: k, ["clear": true]) }
                     try injectLatency(nodes, regions: regions)
                     r3.values.append(try nodes.waitConverged(Array(0..<nodes.nodes.count)))

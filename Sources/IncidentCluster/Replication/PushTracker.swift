@@ -162,13 +162,15 @@ public struct PushTracker: Sendable {
     /// another region exists — one copy outside this region (SPEC: prefer a second copy in
     /// another region).
     public func hasQuorum(_ lsns: ClosedRange<UInt64>, need: Int, myRegion: String, foreignAvailable: Bool) -> Bool {
-        let r = replicas(of: lsns, myRegion: myRegion)
-        return r.count >= need && (need < 2 || !foreignAvailable || r.foreign)
+        quorum(lsns, need: need, myRegion: myRegion, foreignAvailable: foreignAvailable) != nil
     }
 
-    /// Forgets a peer (it left or was declared dead): its batches are no longer kept or re-sent;
-    /// when it comes back, anti-entropy brings it up to date.
-    public mutating func remove(_ peer: NodeID) { peers[peer] = nil }
+    /// The replica count of a write logged at `lsns` once it has its quorum (see `hasQuorum`),
+    /// else nil: one pass over the peers for both questions.
+    public func quorum(_ lsns: ClosedRange<UInt64>, need: Int, myRegion: String, foreignAvailable: Bool) -> Int? {
+        let r = replicas(of: lsns, myRegion: myRegion)
+        return r.count >= need && (need < 2 || !foreignAvailable || r.foreign) ? r.count : nil
+    }
 
     /// Forgets every peer not in `alive`.
     public mutating func retain(_ alive: Set<NodeID>) {

@@ -95,6 +95,12 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
         guard let session = liveSessions.withLock({ $0[id] }) else { return }
         defer { liveSessions.withLock { _ = $0.removeValue(forKey: id) } }
         let sender = OrderedSender(server: server, connection: id)
+        /// Answers `error` (request id null) after every earlier reply and closes the connection.
+        func refuse(_ error: AdminError) {
+            var out: [UInt8] = []
+            AdminResponse.writeFailure(id: .null, error: error, into: &out)
+            server.send(id, out, close: true)
+        }
         // Batches made only of alert ingests may overlap (up to 16): while one waits for its
         // durability, quorum or the key owner's answer, the next runs. Replies still leave in
         // request order. Any other batch first waits for those in flight, so a connection's
@@ -135,20 +141,11 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
                     }
                 case .tooLarge:
                     await drain(below: 0)
-                    var out: [UInt8] = []
-                    AdminResponse.writeFailure(
-                        id: .null, error: AdminError(.tooLarge, "request line exceeds \(limits.lineBytesMax) bytes; closing the connection"),
-                        into: &out)
-                    server.send(id, out, close: true)
+                    refuse(AdminError(.tooLarge, "request line exceeds \(limits.lineBytesMax) bytes; closing the connection"))
                     return
                 case .stalled(let bytes):
                     await drain(below: 0)
-                    var out: [UInt8] = []
-                    AdminResponse.writeFailure(
-                        id: .null,
-                        error: AdminError(.badRequest, "incomplete request line: \(bytes) bytes without a newline for \(limits.partialLineTimeout.seconds) s; closing the connection"),
-                        into: &out)
-                    server.send(id, out, close: true)
+                    refuse(AdminError(.badRequest, "incomplete request line: \(bytes) bytes without a newline for \(limits.partialLineTimeout.seconds) s; closing the connection"))
                     return
                 }
             }

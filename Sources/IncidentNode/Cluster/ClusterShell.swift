@@ -4,10 +4,6 @@ import IncidentStorage
 import PosixIO
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The node's cluster side: the gossip transport, replication and anti-entropy, and (with the
 /// membership instance) who is alive. One per node; a node with no peers still listens so others
 /// can join it.
@@ -94,9 +90,7 @@ final class ClusterShell: Sendable {
     }
 
     private func handleForward(_ request: UInt64, _ alerts: [Alert], _ connection: PeerConnection) async {
-        var valid: [Alert] = []
-        for a in alerts where (try? a.validate()) != nil { valid.append(a) }
-        guard valid.count == alerts.count else {
+        guard alerts.allSatisfy({ (try? $0.validate()) != nil }) else {
             connection.send(.forwardResult(request: request, replicas: 0, results: []))
             return
         }
@@ -150,16 +144,9 @@ final class ClusterShell: Sendable {
         return Array(key)
     }
 
-    /// 64 random bits from the kernel (frame nonces must not repeat across restarts).
-    static func randomSeed() -> UInt64 {
-        var v: UInt64 = 0
-        let fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
-        if fd >= 0 {
-            _ = read(fd, &v, 8)
-            Glibc.close(fd)
-        }
-        return v ^ UInt64(bitPattern: wallClockMillis()) &* 0x9E37_79B9_7F4A_7C15
-    }
+    /// 64 random bits from the kernel (`SystemRandomNumberGenerator`): frame nonces must not
+    /// repeat across restarts.
+    static func randomSeed() -> UInt64 { UInt64.random(in: .min ... .max) }
 
     /// The address the gossip listener is bound to.
     var gossipAddress: SocketAddress { transport.address }
@@ -190,7 +177,7 @@ final class ClusterShell: Sendable {
         transport.stop()
     }
 
-    /// Waits until `need` nodes hold everything up to `lsn`; returns how many do.
+    /// Waits until `need` nodes hold every event of a write logged at `lsns`; returns how many do.
     func waitReplicas(lsns: ClosedRange<UInt64>, need: Int) async -> Int {
         await replication.waitReplicas(lsns: lsns, need: need)
     }

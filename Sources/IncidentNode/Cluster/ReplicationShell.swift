@@ -165,9 +165,7 @@ final class ReplicationShell: Sendable {
         let deadline = monotonicNanos() + UInt64(configuration.quorumTimeout.wholeMilliseconds) * 1_000_000
         return await withCheckedContinuation { c in
             let ready: Int? = state.withLock { s in
-                if s.tracker.hasQuorum(lsns, need: need, myRegion: region, foreignAvailable: foreign) {
-                    return s.tracker.replicas(of: lsns, myRegion: region).count
-                }
+                if let count = s.tracker.quorum(lsns, need: need, myRegion: region, foreignAvailable: foreign) { return count }
                 s.waiters.append(Waiter(lsns: lsns, need: need, deadline: deadline, continuation: c))
                 return nil
             }
@@ -186,8 +184,8 @@ final class ReplicationShell: Sendable {
         state.withLock { s in
             s.tracker.acknowledge(peer: peer, batch: batch, lsn: lsn)
             s.waiters.removeAll { w in
-                guard s.tracker.hasQuorum(w.lsns, need: w.need, myRegion: region, foreignAvailable: foreign) else { return false }
-                ready.append((w.continuation, s.tracker.replicas(of: w.lsns, myRegion: region).count))
+                guard let count = s.tracker.quorum(w.lsns, need: w.need, myRegion: region, foreignAvailable: foreign) else { return false }
+                ready.append((w.continuation, count))
                 return true
             }
         }

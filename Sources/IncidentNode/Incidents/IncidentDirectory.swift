@@ -45,8 +45,7 @@ actor IncidentDirectory {
             entries[id] = .live(IncidentActor(record: record, context: context, now: record.lastEventAt))
             byKey[record.incident.dedupKey] = id
             noteCounter(id)
-            context.digest.set(id, bucket: StateDigest.bucket(of: id), units: record.digestUnits, from: 0, to: record.digest)
-            context.index.update(record.incident.summary)
+            showNew(record)
             if let c = record.incident.confirmedCategory {
                 context.classifier.retrain(tokens: Triage.learningTokens(of: record.incident.opening.alert), from: nil, to: c)
             }
@@ -149,9 +148,15 @@ actor IncidentDirectory {
         let a = IncidentActor(record: record, context: context, now: now)
         entries[id] = .live(a)
         byKey[key] = id
+        showNew(record)
+        return .created(a, record, lsn)
+    }
+
+    /// Adds a record this directory now holds to the state digest and the summary index.
+    private func showNew(_ record: IncidentRecord) {
+        let id = record.incident.id
         context.digest.set(id, bucket: StateDigest.bucket(of: id), units: record.digestUnits, from: 0, to: record.digest)
         context.index.update(record.incident.summary)
-        return .created(a, record, lsn)
     }
 
     // MARK: - Replication
@@ -224,8 +229,7 @@ actor IncidentDirectory {
             byKey[key] = id
         }
         noteCounter(id)
-        context.digest.set(id, bucket: StateDigest.bucket(of: id), units: record.digestUnits, from: 0, to: record.digest)
-        context.index.update(record.incident.summary)
+        showNew(record)
         return (a, lsn)
     }
 

@@ -41,12 +41,7 @@ public final class EventSequencer: Sendable {
         let outcome: Result<(IncidentEvent, UInt64), LogError> = state.withLock { s in
             let hlc = s.clock.tick(now: now)
             let event = IncidentEvent(id: EventID(origin: author, seq: s.seq + 1), hlc: hlc, incident: incident, actor: actor, body: body)
-            s.buffer.bytes.removeAll(keepingCapacity: true)
-            s.buffer.write(LogRecordKind.incidentEvent.rawValue)
-            event.encode(into: &s.buffer)
-            let appended: Result<UInt64, LogError> = s.buffer.bytes.withUnsafeBytes { b in
-                Result { () throws(LogError) in try log.append(b) }
-            }
+            let appended = Self.log(event, buffer: &s.buffer, to: log)
             guard case .success(let lsn) = appended else { return appended.map { _ in (event, 0) } }
             s.seq += 1
             feed?.publish(event, lsn: lsn)
@@ -61,12 +56,17 @@ public final class EventSequencer: Sendable {
         let now = clock.now()
         let outcome: Result<UInt64, LogError> = state.withLock { s in
             s.clock.observe(event.hlc, now: now)
-            s.buffer.bytes.removeAll(keepingCapacity: true)
-            s.buffer.write(LogRecordKind.incidentEvent.rawValue)
-            event.encode(into: &s.buffer)
-            return s.buffer.bytes.withUnsafeBytes { b in Result { () throws(LogError) in try log.append(b) } }
+            return Self.log(event, buffer: &s.buffer, to: log)
         }
         return try outcome.get()
+    }
+
+    /// Encodes `event` as a log record (kind byte, then the event) in `buffer` and appends it.
+    private static func log(_ event: IncidentEvent, buffer: inout ByteWriter, to log: EventLog) -> Result<UInt64, LogError> {
+        buffer.bytes.removeAll(keepingCapacity: true)
+        buffer.write(LogRecordKind.incidentEvent.rawValue)
+        event.encode(into: &buffer)
+        return buffer.bytes.withUnsafeBytes { b in Result { () throws(LogError) in try log.append(b) } }
     }
 
     /// The log position, sequence and clock as one consistent reading (for snapshots).
