@@ -45,13 +45,23 @@ public enum AdminOp: String, Sendable, CaseIterable {
     case processAnalyze = "process.analyze"
     case adminSnapshot = "admin.snapshot"
     case clusterFaults = "cluster.faults"
+    case catalogSet = "catalog.set"
+    case catalogGet = "catalog.get"
+    case catalogList = "catalog.list"
+    case catalogDelete = "catalog.delete"
+    case oncallWho = "oncall.who"
+    case oncallShifts = "oncall.shifts"
+    case oncallGaps = "oncall.gaps"
+    case oncallICS = "oncall.ics"
+    case escalationStatus = "escalation.status"
 
     /// The least role allowed to call it.
     public var requiredRole: AdminRole {
         switch self {
-        case .nodeInfo, .clusterStatus, .logDigest, .incidentList, .incidentGet, .metricsGet, .processAnalyze:
+        case .nodeInfo, .clusterStatus, .logDigest, .incidentList, .incidentGet, .metricsGet, .processAnalyze, .catalogGet,
+            .catalogList, .oncallWho, .oncallShifts, .oncallGaps, .oncallICS, .escalationStatus:
             .viewer
-        case .adminSnapshot, .clusterFaults:
+        case .adminSnapshot, .clusterFaults, .catalogSet, .catalogDelete:
             .admin
         default:
             .responder

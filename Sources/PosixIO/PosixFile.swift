@@ -68,6 +68,22 @@ public final class PosixFile: @unchecked Sendable {
         try read(at: 0, count: try size())
     }
 
+    /// Reads standard input to its end (at most `limit` bytes).
+    public static func readStandardInput(limit: Int = 16 << 20) throws(SystemError) -> [UInt8] {
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while out.count < limit {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .current("read", "standard input")
+            }
+            if n == 0 { break }
+            out.append(contentsOf: chunk[0..<n])
+        }
+        return out
+    }
+
     /// Flushes data (and the size) to stable storage.
     public func sync() throws(SystemError) {
         while fdatasync(fd) != 0 {

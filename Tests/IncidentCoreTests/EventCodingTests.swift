@@ -46,6 +46,23 @@ struct EventCodingTests {
         b += Priority.allCases.map { .priorityChanged($0, reason: "r") }
         b += Category.allCases.map { .categoryChanged($0, reason: "r") }
         b += EscalationReason.allCases.map { .escalated($0, detail: "d", team: $0 == .complexity ? "dba" : "") }
+        b += [
+            .escalationStep(
+                EscalationStep(
+                    number: 1, kind: .page, level: 1, pass: 0, policy: "payments", targets: ["alice", "bob"], channel: "log",
+                    severity: nil, nextDueAt: Fixture.t0 + .seconds(300), reason: "level 1 of payments: incident triggered")),
+            .escalationStep(
+                EscalationStep(
+                    number: .max, kind: .timeout, level: 0, pass: 3, policy: "", targets: [], channel: "", severity: .sev0,
+                    nextDueAt: nil, reason: "")),
+            .escalationStep(
+                EscalationStep(
+                    number: 7, kind: .ackTimeout, level: 2, pass: 1, policy: "p", targets: ["carol"], channel: "log",
+                    severity: nil, nextDueAt: Timestamp(unixMillis: -1), reason: "ack timed out")),
+            .catalogChanged(CatalogChange(kind: .schedule, name: "primary", document: "{\"name\":\"primary\"}")),
+            .catalogChanged(CatalogChange(kind: .person, name: "alice", document: nil)),
+        ]
+        b += CatalogKind.allCases.map { .catalogChanged(CatalogChange(kind: $0, name: "n", document: "{}")) }
         return b
     }()
 
@@ -80,6 +97,8 @@ struct EventCodingTests {
         case .kbArticlePublished: "kbArticlePublished"
         case .mergedInto: "mergedInto"
         case .mergedFrom: "mergedFrom"
+        case .escalationStep: "escalationStep"
+        case .catalogChanged: "catalogChanged"
         }
     }
 
@@ -113,7 +132,7 @@ struct EventCodingTests {
 
     @Test("the samples cover every body case")
     func samplesCoverEveryCase() {
-        #expect(Set(Self.bodies.map(Self.caseName)).count == 28)
+        #expect(Set(Self.bodies.map(Self.caseName)).count == 30)
     }
 
     @Test("every event round trips", arguments: events)
@@ -189,7 +208,7 @@ struct EventCodingTests {
         #expect(e?.message.contains("unexpected bytes") == true)
     }
 
-    @Test("unknown body tags are errors at the tag", arguments: [0, 29, 99, 255] as [UInt8])
+    @Test("unknown body tags are errors at the tag", arguments: [0, 31, 99, 255] as [UInt8])
     func unknownTag(tag: UInt8) {
         var bytes = Self.event(.acknowledged).encoded
         bytes[Self.tagOffset] = tag

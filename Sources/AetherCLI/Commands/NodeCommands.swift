@@ -1,9 +1,9 @@
 import AetherJSON
 
-/// `aether cluster status`, `metrics`, `optimize incident-process`, `oncall who`, `node info`,
+/// `aether cluster status`, `metrics`, `optimize incident-process`, `node info`,
 /// `log digest`, `admin snapshot`.
 enum NodeCommands {
-    static let all: [CommandSpec] = [clusterStatus, clusterFaults, metrics, optimize, oncallWho, nodeInfo, logDigest, adminSnapshot]
+    static let all: [CommandSpec] = [clusterStatus, clusterFaults, metrics, optimize, nodeInfo, logDigest, adminSnapshot]
 
     static let clusterFaults = CommandSpec(
         ["cluster", "faults"], "inject partitions, latency and loss toward a peer (nodes started with --fault-injection on)",
@@ -90,10 +90,6 @@ enum NodeCommands {
             out += "\n\nNot yet available: executing strategies automatically, and trends across many incidents."
             return out
         }
-    }
-
-    static let oncallWho = CommandSpec(["oncall", "who"], "who is on call (needs on-call schedules)", values: ["service", "schedule", "at"]) { (inv) throws(CLIError) in
-        throw CLIError(.failed("on-call schedules and escalation policies are not available on this node yet, so nobody can be looked up; until then assign responders with `aether incident manage --assignee NAME`"))
     }
 
     static let nodeInfo = CommandSpec(["node", "info"], "the node's id, region, version, uptime and addresses") { (inv) throws(CLIError) in

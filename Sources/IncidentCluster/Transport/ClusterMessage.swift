@@ -26,6 +26,9 @@ public enum ClusterMessage: Sendable {
     case forward(request: UInt64, alerts: [Alert])
     /// The owner's answer: one result per forwarded alert, and on how many nodes they are durable.
     case forwardResult(request: UInt64, replicas: Int, results: [ForwardedResult])
+    /// Every catalog change the sender holds (anti-entropy for the catalog record, which is small:
+    /// sent whole when its digest differs).
+    case catalog([IncidentEvent])
 
     /// Limits on list lengths inside one message.
     public static let eventsMax = 100_000
@@ -95,6 +98,7 @@ public enum ClusterMessage: Sendable {
         case .recordRequest: "record_request"
         case .forward: "forward"
         case .forwardResult: "forward_result"
+        case .catalog: "catalog"
         }
     }
 }
@@ -160,6 +164,10 @@ extension ClusterMessage {
                 if let i = r.incident { w.writeString(i.text) }
                 w.writeBool(r.created)
             }
+        case .catalog(let events):
+            w.write(UInt8(11))
+            w.writeVarint(UInt64(events.count))
+            for e in events { e.encode(into: &w) }
         }
     }
 
@@ -227,6 +235,18 @@ extension ClusterMessage {
                 results.append(ForwardedResult(incident: id, created: try r.readBool()))
             }
             self = .forwardResult(request: request, replicas: replicas, results: results)
+        case 11:
+            let n = try r.readCount(max: min(Self.eventsMax, r.remaining), "catalog event count")
+            var events: [IncidentEvent] = []
+            events.reserveCapacity(n)
+            for _ in 0..<n {
+                let e = try IncidentEvent(from: &r)
+                guard e.incident == .catalog, case .catalogChanged = e.body else {
+                    throw BinaryDecodingError(offset: r.offset, message: "catalog message holds a non-catalog event \(e.id)")
+                }
+                events.append(e)
+            }
+            self = .catalog(events)
         default:
             throw BinaryDecodingError(offset: 0, message: "unknown cluster message type \(type)")
         }

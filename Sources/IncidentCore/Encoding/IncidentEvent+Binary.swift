@@ -183,6 +183,15 @@ extension IncidentEventBody {
             w.write(UInt8(28))
             w.writeString(loser.text)
             w.writeVarint(UInt64(alerts))
+        case .escalationStep(let step):
+            w.write(UInt8(29))
+            step.encode(into: &w)
+        case .catalogChanged(let c):
+            w.write(UInt8(30))
+            w.write(c.kind.rawValue)
+            w.writeString(c.name)
+            w.writeBool(c.document != nil)
+            if let d = c.document { w.writeString(d) }
         }
     }
 
@@ -225,6 +234,16 @@ extension IncidentEventBody {
         case 26: self = .kbArticlePublished(title: try r.readString(), markdown: try r.readString())
         case 27: self = .mergedInto(winner: IncidentID(try r.readString()))
         case 28: self = .mergedFrom(loser: IncidentID(try r.readString()), alerts: try r.readCount(max: Int(Int32.max), "merged alerts"))
+        case 29: self = .escalationStep(try EscalationStep(from: &r))
+        case 30:
+            let kindAt = r.offset
+            let code = try r.readUInt8()
+            guard let kind = CatalogKind(rawValue: code) else {
+                throw BinaryDecodingError(offset: kindAt, message: "unknown catalog kind \(code)")
+            }
+            let name = try r.readString()
+            let document = try r.readBool() ? try r.readString() : nil
+            self = .catalogChanged(CatalogChange(kind: kind, name: name, document: document))
         default:
             throw BinaryDecodingError(offset: at, message: "unknown event body tag \(tag)")
         }
@@ -298,5 +317,54 @@ extension IncidentOpening {
             triage: Triage(
                 category: category, categorySource: categorySource, impact: impact, urgency: urgency,
                 severity: severity, severityExplicit: explicit, priority: priority))
+    }
+}
+
+extension EscalationStep {
+    func encode(into w: inout ByteWriter) {
+        w.writeVarint(UInt64(number))
+        w.write(kind.rawValue)
+        w.writeVarint(UInt64(level))
+        w.writeVarint(UInt64(pass))
+        w.writeString(policy)
+        w.writeStrings(targets)
+        w.writeString(channel)
+        w.write(severity.map { UInt8($0.rawValue) } ?? 0xFF)
+        w.writeOptionalTimestamp(nextDueAt)
+        w.writeString(reason)
+    }
+
+    init(from r: inout ByteReader) throws(BinaryDecodingError) {
+        let number = try r.readVarint()
+        guard number >= 1, number <= UInt64(UInt32.max) else {
+            throw BinaryDecodingError(offset: r.offset, message: "escalation step number \(number) out of range")
+        }
+        let kindAt = r.offset
+        let code = try r.readUInt8()
+        guard let kind = Kind(rawValue: code) else {
+            throw BinaryDecodingError(offset: kindAt, message: "unknown escalation step kind \(code)")
+        }
+        let level = try r.readVarint()
+        let pass = try r.readVarint()
+        guard level <= UInt64(UInt16.max), pass <= UInt64(UInt16.max) else {
+            throw BinaryDecodingError(offset: r.offset, message: "escalation level \(level) or pass \(pass) out of range")
+        }
+        let policy = try r.readString()
+        let targets = try r.readStrings()
+        let channel = try r.readString()
+        let sevAt = r.offset
+        let sev = try r.readUInt8()
+        let severity: Severity?
+        if sev == 0xFF {
+            severity = nil
+        } else {
+            guard let s = Severity(rawValue: Int(sev)) else {
+                throw BinaryDecodingError(offset: sevAt, message: "unknown severity code \(sev)")
+            }
+            severity = s
+        }
+        self.init(
+            number: UInt32(number), kind: kind, level: UInt16(level), pass: UInt16(pass), policy: policy, targets: targets,
+            channel: channel, severity: severity, nextDueAt: try r.readOptionalTimestamp(), reason: try r.readString())
     }
 }

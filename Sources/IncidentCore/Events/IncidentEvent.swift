@@ -102,6 +102,12 @@ public enum IncidentEventBody: Sendable, Equatable {
     case mergedInto(winner: IncidentID)
     /// The duplicate `loser` and its `alerts` triggers were folded into this incident.
     case mergedFrom(loser: IncidentID, alerts: Int)
+    /// An escalation step fired (a page, an ack-timeout re-page, or the timeout escalation); its id,
+    /// clock reading and content are deterministic (see `EscalationStep`).
+    case escalationStep(EscalationStep)
+    /// A catalog object (person, schedule, policy, service) was set or deleted. Only in the reserved
+    /// record `IncidentID.catalog`, never in an incident.
+    case catalogChanged(CatalogChange)
 }
 
 /// The facts an incident opens with: the first alert and its triage.

@@ -68,6 +68,8 @@ public struct Incident: Sendable, Equatable {
     public internal(set) var mergedInto: IncidentID?
     /// Duplicates merged into this one, with their alert counts.
     public internal(set) var mergedFrom: [IncidentID: Int] = [:]
+    /// Where escalation stands.
+    public internal(set) var escalation = EscalationState()
 
     /// The state right after the `opened` event.
     public init(id: IncidentID, opening: IncidentOpening, origin: NodeID, at: Timestamp) {
@@ -94,7 +96,7 @@ public struct Incident: Sendable, Equatable {
             && lhs.rootCause == rhs.rootCause && lhs.actionItems == rhs.actionItems
             && lhs.kbArticleTitle == rhs.kbArticleTitle && lhs.confirmedCategory == rhs.confirmedCategory
             && lhs.categoryCorrected == rhs.categoryCorrected && lhs.mergedInto == rhs.mergedInto
-            && lhs.mergedFrom == rhs.mergedFrom
+            && lhs.mergedFrom == rhs.mergedFrom && lhs.escalation == rhs.escalation
             && lhs.opening == rhs.opening && lhs.createdAt == rhs.createdAt
     }
 
@@ -117,12 +119,13 @@ public struct Incident: Sendable, Equatable {
             break  // a second opening for the same id cannot be created; ignore
         case .alertRepeated:
             break  // counted by IncidentRecord (per-origin counters), not here
-        case .sourceAcknowledged:
-            if moveIfAllowed(to: .acknowledged) { acknowledgedAt = acknowledgedAt ?? at }
+        case .sourceAcknowledged, .acknowledged:
+            if moveIfAllowed(to: .acknowledged) {
+                acknowledgedAt = acknowledgedAt ?? at
+                escalation.lastAcknowledgedAt = at
+            }
         case .alertResolved:
             sourceResolved = true
-        case .acknowledged:
-            if moveIfAllowed(to: .acknowledged) { acknowledgedAt = acknowledgedAt ?? at }
         case .statusChanged(let to, _):
             _ = moveIfAllowed(to: to)
         case .assigned(let who):
@@ -187,6 +190,34 @@ public struct Incident: Sendable, Equatable {
             guard mergedFrom[loser] == nil else { break }
             mergedFrom[loser] = alerts
             alertCount += alerts
+        case .escalationStep(let step):
+            apply(step, at: at)
+        case .catalogChanged:
+            break  // only in the catalog record
+        }
+    }
+
+    /// Folds an escalation step. A step numbered at or below the last one is a duplicate (two
+    /// owners raced with different views) and changes nothing.
+    private mutating func apply(_ step: EscalationStep, at: Timestamp) {
+        guard step.number > escalation.lastStep else { return }
+        escalation.lastStep = step.number
+        escalation.nextDueAt = step.nextDueAt
+        switch step.kind {
+        case .page:
+            escalation.level = step.level
+            escalation.pass = step.pass
+        case .ackTimeout:
+            escalation.level = step.level
+            escalation.pass = step.pass
+            if status == .acknowledged {
+                status = .triggered
+                escalation.retriggeredAt = at
+            }
+        case .timeout:
+            escalation.timedOut = true
+            escalationCount += 1
+            if let s = step.severity { severity = s }
         }
     }
 

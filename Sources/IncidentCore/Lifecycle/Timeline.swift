@@ -131,6 +131,30 @@ extension IncidentRecord {
             add("merged", [("into", .text(winner.text))])
         case .mergedFrom(let loser, let alerts):
             add("merged", [("from", .text(loser.text)), ("alerts", .number(alerts))])
+        case .escalationStep(let step):
+            var d: [(String, DetailValue)] = [
+                ("step", .number(Int(step.number))), ("who", .text(step.targets.joined(separator: ","))),
+                ("channel", .text(step.channel)), ("reason", .text(step.reason)),
+            ]
+            if !step.policy.isEmpty { d.insert(("policy", .text(step.policy)), at: 1) }
+            if step.level > 0 { d.insert(("level", .number(Int(step.level))), at: 1) }
+            if let next = step.nextDueAt { d.append(("next_due_at", .text(next.rfc3339))) }
+            switch step.kind {
+            case .page:
+                add("paged", d)
+            case .ackTimeout:
+                add("paged", d + [("ack_timeout", .flag(true))])
+            case .timeout:
+                if let s = step.severity {
+                    add(
+                        "severity_changed",
+                        [("from", .text(severity.description)), ("to", .text(s.description)), ("reason", .text("escalation timeout"))])
+                    severity = s
+                }
+                add("escalated", [("reason", .text("timeout"))] + d)
+            }
+        case .catalogChanged(let c):
+            add("catalog_changed", [("kind", .text(c.kind.description)), ("name", .text(c.name)), ("deleted", .flag(c.document == nil))])
         }
     }
 }

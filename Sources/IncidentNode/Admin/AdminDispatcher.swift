@@ -13,11 +13,13 @@ final class AdminDispatcher: Sendable {
     let limits: AdminLimits
     let operations: NodeOperations
     let cluster: ClusterShell
+    let escalation: EscalationSupervisor
 
     init(
         service: IncidentService, node: NodeInfo, tokens: AdminTokens, limits: AdminLimits, operations: NodeOperations,
-        cluster: ClusterShell
+        cluster: ClusterShell, escalation: EscalationSupervisor
     ) {
+        self.escalation = escalation
         self.cluster = cluster
         self.service = service
         self.node = node
@@ -135,8 +137,19 @@ final class AdminDispatcher: Sendable {
             try args.only(["id", "assignee", "role", "person", "auto", "actor"])
             if try args.optionalBool("auto") == true {
                 let id = try args.incidentID()
-                let service = self.service.index.get(id)?.service ?? ""
-                throw AdminError(.unavailable, "cannot auto-assign \(id): it needs an on-call schedule or escalation policy for service '\(service)', and on-call scheduling is not available on this node yet; assign with --assignee NAME or --role ROLE --person NAME")
+                let svc = self.service.index.get(id)?.service ?? ""
+                let catalog = self.service.catalog.current
+                guard let policy = catalog.policy(forService: svc) else {
+                    throw AdminError(.unavailable, "cannot auto-assign \(id): service '\(svc)' has no escalation policy; add one with `aether service set` and `aether policy set`, or assign with --assignee NAME")
+                }
+                guard let first = catalog.firstResponders(policy: policy, at: self.service.sequencer.now).first else {
+                    throw AdminError(.unavailable, "cannot auto-assign \(id): nobody is on call for level 1 of policy '\(policy.name)' now (see `aether oncall gaps`); assign with --assignee NAME")
+                }
+                if let roleText = try args.optionalString("role") {
+                    guard let role = IncidentRole(parsing: roleText) else { throw AdminError(.badRequest, IncidentRole.invalidMessage(roleText)) }
+                    return try await command(args, .assignRole(role, first), who())
+                }
+                return try await command(args, .assign(first), who())
             }
             if let roleText = try args.optionalString("role") {
                 guard let role = IncidentRole(parsing: roleText) else { throw AdminError(.badRequest, IncidentRole.invalidMessage(roleText)) }
@@ -170,9 +183,9 @@ final class AdminDispatcher: Sendable {
             var team = try args.optionalString("team") ?? ""
             if reason == .complexity, team.isEmpty {
                 let svc = service.index.get(id)?.service ?? ""
-                team = service.policy.services.entry(for: svc).specialistTeam
+                team = service.directory.context.serviceEntry(for: svc).specialistTeam
                 if team.isEmpty {
-                    throw AdminError(.unavailable, "complexity escalation of \(id) needs a specialist team for service '\(svc)'; none is configured (set services.\(svc).specialist_team in the node config, or pass team)")
+                    throw AdminError(.unavailable, "complexity escalation of \(id) needs a specialist team for service '\(svc)'; none is configured (set specialist_team with `aether service set`, or pass team)")
                 }
             }
             return try await command(args, .escalate(reason, detail: try args.optionalString("detail") ?? "", team: team), who())
@@ -206,6 +219,13 @@ final class AdminDispatcher: Sendable {
             return (.success(.object(render(report, id: id))), 0)
         case .clusterFaults:
             return try await clusterFaults(args)
+        case .catalogSet, .catalogGet, .catalogList, .catalogDelete:
+            return try catalogOp(op, args, actor: who())
+        case .oncallWho, .oncallShifts, .oncallGaps, .oncallICS:
+            return (.success(try oncallOp(op, args)), 0)
+        case .escalationStatus:
+            try args.only([])
+            return (.success(await escalationStatus()), 0)
         case .adminSnapshot:
             try args.only([])
             do {

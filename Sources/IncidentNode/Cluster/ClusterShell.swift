@@ -38,7 +38,8 @@ final class ClusterShell: Sendable {
             clock: clock, logger: logger)
         self.membership = membership
         replication = ReplicationShell(
-            node: configuration.nodeID, region: configuration.region, transport: transport, directory: directory, log: log,
+            node: configuration.nodeID, region: configuration.region, transport: transport, directory: directory,
+            catalog: service.catalog, log: log,
             digest: digest, feed: feed, configuration: configuration.replication, clock: clock, logger: logger,
             members: { membership.activeMembers },
             onMembership: { bytes, c in membership.received(bytes, from: c) })

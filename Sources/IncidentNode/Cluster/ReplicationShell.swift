@@ -72,6 +72,7 @@ final class ReplicationShell: Sendable {
     let region: String
     let transport: ClusterTransport
     let directory: IncidentDirectory
+    let catalog: CatalogStore
     let log: EventLog
     let digest: StateDigest
     let feed: EventFeed
@@ -90,8 +91,8 @@ final class ReplicationShell: Sendable {
 
 
     init(
-        node: NodeID, region: String, transport: ClusterTransport, directory: IncidentDirectory, log: EventLog,
-        digest: StateDigest, feed: EventFeed, configuration: ReplicationConfiguration, clock: any NodeClock, logger: Logger,
+        node: NodeID, region: String, transport: ClusterTransport, directory: IncidentDirectory, catalog: CatalogStore,
+        log: EventLog, digest: StateDigest, feed: EventFeed, configuration: ReplicationConfiguration, clock: any NodeClock, logger: Logger,
         members: @escaping @Sendable () -> [NodeID], onMembership: @escaping @Sendable ([UInt8], PeerConnection) -> Void
     ) {
         self.node = node
@@ -101,6 +102,7 @@ final class ReplicationShell: Sendable {
         state = Mutex(State(tracker: PushTracker(inflightEventsMax: configuration.inflightEventsMax, firstBatch: UInt64.random(in: 1...(1 << 62)))))
         self.transport = transport
         self.directory = directory
+        self.catalog = catalog
         self.log = log
         self.digest = digest
         self.feed = feed
@@ -268,18 +270,30 @@ final class ReplicationShell: Sendable {
                 await merge(records)
             case .recordRequest(let ids):
                 await sendRecords(ids, connection: conn)
+            case .catalog(let events):
+                do { _ = try catalog.applyRemote(events) } catch {
+                    logger.warn("could not apply catalog changes", metadata: ["error": "\(error)"])
+                }
             default:
                 break
             }
         }
     }
 
-    private func applyRemote(_ events: [IncidentEvent], from: NodeID?, connection: PeerConnection) async -> (UInt64, Bool) {
+    private func applyRemote(_ all: [IncidentEvent], from: NodeID?, connection: PeerConnection) async -> (UInt64, Bool) {
         var lsn: UInt64 = 0
         var complete = true
+        var events = all
+        if events.contains(where: { $0.incident == .catalog }) {
+            do { lsn = try catalog.applyRemote(events.filter { $0.incident == .catalog }) } catch {
+                logger.warn("could not apply catalog changes", metadata: ["error": "\(error)"])
+                complete = false
+            }
+            events.removeAll { $0.incident == .catalog }
+        }
         do {
             let (targets, missing, l) = try await directory.remoteTargets(events)
-            lsn = l
+            lsn = max(lsn, l)
             for (a, list) in targets {
                 do { lsn = max(lsn, try await a.applyRemote(list)) } catch .moved {
                     // passivated meanwhile: look it up again once
@@ -294,7 +308,7 @@ final class ReplicationShell: Sendable {
             logger.warn("could not apply replicated events", metadata: ["error": "\(error)"])
             complete = false
         }
-        state.withLock { $0.stats.receivedEvents += UInt64(events.count) }
+        state.withLock { $0.stats.receivedEvents += UInt64(all.count) }
         return (lsn, complete)
     }
 
@@ -375,7 +389,12 @@ final class ReplicationShell: Sendable {
         await sendRecords(send, connection: connection)
     }
 
-    private func sendRecords(_ ids: [IncidentID], connection: PeerConnection) async {
+    private func sendRecords(_ all: [IncidentID], connection: PeerConnection) async {
+        var ids = all
+        if let c = ids.firstIndex(of: .catalog) {
+            ids.remove(at: c)
+            connection.send(.catalog(catalog.events))
+        }
         var i = 0
         while i < ids.count {
             let chunk = Array(ids[i..<min(ids.count, i + configuration.recordsPerMessage)])

@@ -159,11 +159,15 @@ extension NodeConfiguration {
                 }
             case "snapshot_every_records":
                 snapshotEveryRecords = Int(try seconds(value, origin))
+            case "escalation_overdue_after_s":
+                let s = try seconds(value, origin)
+                guard s >= 1 else { throw ConfigurationError("\(origin) is \(s); expected at least 1 second") }
+                escalationOverdueAfter = .seconds(s)
             default:
                 throw ConfigurationError(
                     "\(origin): unknown setting; expected one of \(Self.flags.map { $0.replacing("-", with: "_") }.joined(separator: ", ")), "
                         + "reopen_window_s, review_delay_s, war_room_link_template, targets, services, wal_segment_bytes_max, "
-                        + "admin_line_bytes_max, snapshot_every_records, membership_profile")
+                        + "admin_line_bytes_max, snapshot_every_records, membership_profile, escalation_overdue_after_s")
             }
         }
     }

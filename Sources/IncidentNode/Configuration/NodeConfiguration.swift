@@ -38,6 +38,9 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var policy = IncidentPolicy()
     /// Take a snapshot after this many records since the last one.
     public var snapshotEveryRecords = 500_000
+    /// An escalation step not in the log this long after it was due raises an `escalation_overdue`
+    /// alert (the watchdog). Longer than failure detection, so a failover is not an alarm.
+    public var escalationOverdueAfter: Duration = .seconds(30)
     /// Closed incidents are passivated (actor released) after this long without a change.
     public var passivateClosedAfter: Duration = .seconds(60)
     /// Whether `cluster.faults` may inject partitions, latency and loss (tests and demos only).

@@ -15,13 +15,26 @@ actor IncidentActor {
         let classifier: ClassifierModel
         let digest: StateDigest
         let policy: IncidentPolicy
+        let escalations: EscalationInbox
+        let catalog: CatalogStore
 
-        init(sequencer: EventSequencer, index: SummaryIndex, classifier: ClassifierModel, digest: StateDigest, policy: IncidentPolicy) {
+        init(
+            sequencer: EventSequencer, index: SummaryIndex, classifier: ClassifierModel, digest: StateDigest, policy: IncidentPolicy,
+            catalog: CatalogStore, escalations: EscalationInbox = EscalationInbox()
+        ) {
+            self.catalog = catalog
             self.sequencer = sequencer
             self.index = index
             self.classifier = classifier
             self.digest = digest
             self.policy = policy
+            self.escalations = escalations
+        }
+
+        /// A service's catalog entry: the replicated catalog's service if it has one, else the node
+        /// configuration's.
+        func serviceEntry(for service: String) -> ServiceCatalog.Entry {
+            catalog.current.services[service]?.catalogEntry ?? policy.services.entry(for: service)
         }
     }
 
@@ -32,6 +45,8 @@ actor IncidentActor {
     private let context: Context
     private var passivated = false
     private(set) var lastChange: Timestamp
+    /// The escalation view last offered to the supervisor.
+    private var offeredView: EscalationView?
 
     init(record: IncidentRecord, context: Context, now: Timestamp) {
         self.id = record.incident.id
@@ -67,6 +82,28 @@ actor IncidentActor {
         case .attach(let bodies):
             return .attached(try append(bodies, actor: actor, now: now))
         }
+    }
+
+    /// Records escalation step `expected` if it is still what the incident waits for and it is due;
+    /// returns the step, or nil when the incident moved on (acknowledged, already fired elsewhere).
+    /// The event is deterministic (`EscalationStep.event`): a racing owner writes the same one.
+    func fireEscalation(_ expected: PendingStep, catalog: OnCallCatalog, now: Timestamp) throws(IncidentOpError) -> EscalationStep? {
+        if passivated { throw .moved }
+        let view = EscalationView(record.incident)
+        let policy = catalog.policy(forService: view.service)
+        let target = context.policy.targets(for: view.severity).acknowledge
+        guard let pending = EscalationPlanner.pending(view, policy: policy, responseTarget: target), pending == expected,
+            pending.due <= now
+        else { return nil }
+        let step = EscalationPlanner.step(pending, view: view, policy: policy, channel: "log", onCall: catalog.onCall)
+        let event = step.event(incident: id, due: pending.due, opened: record.openingEvent.hlc)
+        var recorded = false
+        _ = try changing(now: now) { (record) throws(IncidentOpError) -> UInt64 in
+            guard record.apply(event) else { return 0 }
+            recorded = true
+            return try logAuthored(event)
+        }
+        return recorded ? step : nil
     }
 
     /// Hands the record over for passivation if the incident is closed and idle; afterwards every
@@ -115,6 +152,10 @@ actor IncidentActor {
         do { return try context.sequencer.append(incident: id, actor: actor, body: body) } catch { throw .log(error) }
     }
 
+    private nonisolated func logAuthored(_ e: IncidentEvent) throws(IncidentOpError) -> UInt64 {
+        do { return try context.sequencer.appendAuthored(e) } catch { throw .log(error) }
+    }
+
     private nonisolated func logReplicated(_ e: IncidentEvent) throws(IncidentOpError) -> UInt64 {
         do { return try context.sequencer.appendReplicated(e) } catch { throw .log(error) }
     }
@@ -142,6 +183,11 @@ actor IncidentActor {
     private func publish(confirmedBefore: Category?, digestBefore: UInt64, unitsBefore: Int) {
         context.digest.set(id, bucket: bucket, units: record.digestUnits - unitsBefore, from: digestBefore, to: record.digest)
         context.index.update(record.incident.summary)
+        let view = EscalationView(record.incident)
+        if view != offeredView {
+            if view.isActive || offeredView?.isActive == true { context.escalations.observe(view) }
+            offeredView = view
+        }
         let confirmedAfter = record.incident.confirmedCategory
         if confirmedAfter != confirmedBefore {
             context.classifier.retrain(

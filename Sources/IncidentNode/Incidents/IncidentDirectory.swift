@@ -19,7 +19,7 @@ actor IncidentDirectory {
     /// Incidents opened per year by this node (for ids).
     private var counters: [Int: UInt64] = [:]
     private let tag: String
-    private let context: IncidentActor.Context
+    nonisolated let context: IncidentActor.Context
 
     /// - Parameter tag: this data directory's incident-id tag.
     init(context: IncidentActor.Context, tag: String) {
@@ -117,7 +117,7 @@ actor IncidentDirectory {
         let counter = (counters[year] ?? 0) + 1
         let id = IncidentID(year: year, counter: counter, tag: tag)
         let triage = Triage.assess(
-            alert, criticality: context.policy.services.entry(for: alert.service).criticality,
+            alert, criticality: context.serviceEntry(for: alert.service).criticality,
             classifier: context.classifier.current)
         let opening = IncidentOpening(alert: alert, triage: triage, receivedAt: now)
         var lsn: UInt64
@@ -157,6 +157,8 @@ actor IncidentDirectory {
         let id = record.incident.id
         context.digest.set(id, bucket: StateDigest.bucket(of: id), units: record.digestUnits, from: 0, to: record.digest)
         context.index.update(record.incident.summary)
+        let view = EscalationView(record.incident)
+        if view.isActive { context.escalations.observe(view) }
     }
 
     // MARK: - Replication

@@ -33,6 +33,8 @@ public final class IncidentService: Sendable {
     let policy: IncidentPolicy
     let classifier: ClassifierModel
     let digest: StateDigest
+    /// People, schedules, policies, services.
+    let catalog: CatalogStore
     let actorNames = StringInterner(capacity: 4096)
 
     init(directory: IncidentDirectory, context: IncidentActor.Context) {
@@ -42,6 +44,7 @@ public final class IncidentService: Sendable {
         self.policy = context.policy
         self.classifier = context.classifier
         self.digest = context.digest
+        self.catalog = context.catalog
     }
 
     /// The outcome of one alert.
@@ -162,7 +165,7 @@ public final class IncidentService: Sendable {
                     var target = current
                     if target == nil { target = await directory.route([key])[0] }
                     if let target {
-                        let autoResolve = policy.services.entry(for: first.service).autoResolve
+                        let autoResolve = directory.context.serviceEntry(for: first.service).autoResolve
                         let command: IncidentCommand = first.action == .resolve ? .sourceResolve(autoResolve: autoResolve) : .sourceAcknowledge
                         do {
                             let (record, l) = try await target.execute(command, actor: who)

@@ -23,6 +23,7 @@ public final class NodeRuntime: Sendable {
     let admin: AdminServer
     let cluster: ClusterShell
     let snapshots: Snapshotter
+    let escalation: EscalationSupervisor
     let startedAt: UInt64
     private let stopping = Mutex(false)
     private let signalSources = Mutex(SignalSources(sources: []))
@@ -68,9 +69,12 @@ public final class NodeRuntime: Sendable {
             node: configuration.nodeID, author: author, log: log, clock: clock, lastSeq: recovery.lastSeq, lastHLC: recovery.lastHLC,
             feed: EventFeed())
         let stateDigest = StateDigest()
+        let catalog = CatalogStore(sequencer: sequencer, digest: stateDigest, zones: ZoneDatabase(), logger: logger.child("aether.catalog"))
+        catalog.load(recovery.catalog)
+        let escalations = EscalationInbox()
         let context = IncidentActor.Context(
             sequencer: sequencer, index: SummaryIndex(), classifier: ClassifierModel(), digest: stateDigest,
-            policy: configuration.policy)
+            policy: configuration.policy, catalog: catalog, escalations: escalations)
         let directory = IncidentDirectory(context: context, tag: tag)
         await directory.load(recovery.records)
         let tLoad = monotonicNanos()
@@ -80,7 +84,7 @@ public final class NodeRuntime: Sendable {
                 "load.ms": "\((tLoad - tLog) / 1_000_000)",
             ])
         let service = IncidentService(directory: directory, context: context)
-        let snapshots = Snapshotter(fs: fs, log: log, sequencer: sequencer, directory: directory, lastLSN: recovery.snapshotLSN, logger: logger.child("aether.snapshot"))
+        let snapshots = Snapshotter(fs: fs, log: log, sequencer: sequencer, directory: directory, catalog: catalog, lastLSN: recovery.snapshotLSN, logger: logger.child("aether.snapshot"))
         var tokens = AdminTokens()
         if let path = configuration.adminTokenFile {
             let bytes: [UInt8]
@@ -104,6 +108,10 @@ public final class NodeRuntime: Sendable {
             await log.close()
             throw error
         }
+        let supervisor = EscalationSupervisor(
+            node: configuration.nodeID, inbox: escalations, catalog: catalog, service: service,
+            overdueAfter: configuration.escalationOverdueAfter, owners: { cluster.ownerCandidates() },
+            logger: logger.child("aether.escalation"))
         let admin: AdminServer
         do {
             let quorum = configuration.effectiveWriteQuorum
@@ -116,7 +124,7 @@ public final class NodeRuntime: Sendable {
                     gossip: cluster.gossipAddress, writeQuorum: quorum)
                 return AdminDispatcher(
                     service: service, node: info, tokens: tokens, limits: configuration.adminLimits, operations: operations,
-                    cluster: cluster)
+                    cluster: cluster, escalation: supervisor)
             }
         } catch {
             await cluster.stop()
@@ -131,8 +139,8 @@ public final class NodeRuntime: Sendable {
             ])
         return NodeRuntime(
             configuration: configuration, logger: logger, log: log, fs: fs, sequencer: sequencer, directory: directory,
-            service: service, admin: admin, cluster: cluster, snapshots: snapshots, startedAt: t0, report: report,
-            startupMillis: ms)
+            service: service, admin: admin, cluster: cluster, snapshots: snapshots, escalation: supervisor, startedAt: t0,
+            report: report, startupMillis: ms)
     }
 
     /// The file naming the node a data directory belongs to.
@@ -168,7 +176,7 @@ public final class NodeRuntime: Sendable {
     private init(
         configuration: NodeConfiguration, logger: Logger, log: EventLog, fs: any LogFileSystem, sequencer: EventSequencer,
         directory: IncidentDirectory, service: IncidentService, admin: AdminServer, cluster: ClusterShell, snapshots: Snapshotter,
-        startedAt: UInt64, report: RecoveryReport, startupMillis: Int
+        escalation: EscalationSupervisor, startedAt: UInt64, report: RecoveryReport, startupMillis: Int
     ) {
         self.cluster = cluster
         self.configuration = configuration
@@ -180,6 +188,7 @@ public final class NodeRuntime: Sendable {
         self.service = service
         self.admin = admin
         self.snapshots = snapshots
+        self.escalation = escalation
         self.startedAt = startedAt
         self.recoveryReport = report
         self.startupMillis = startupMillis
@@ -204,6 +213,7 @@ public final class NodeRuntime: Sendable {
             group.addTask { await self.admin.run() }
             group.addTask { await self.backgroundLoop() }
             group.addTask { await self.cluster.run() }
+            group.addTask { await self.escalation.run() }
             for await _ in stopSignal { break }
             admin.stop()
             await cluster.stop()

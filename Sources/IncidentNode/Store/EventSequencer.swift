@@ -61,6 +61,20 @@ public final class EventSequencer: Sendable {
         return try outcome.get()
     }
 
+    /// Logs an event this node wrote under a deterministic id (an escalation step, which any owner
+    /// writes identically): the clock observes its reading and the event goes out to peers.
+    /// - Throws: `LogError` when the log has failed or is closed.
+    public func appendAuthored(_ event: IncidentEvent) throws(LogError) -> UInt64 {
+        let now = clock.now()
+        let outcome: Result<UInt64, LogError> = state.withLock { s in
+            s.clock.observe(event.hlc, now: now)
+            let appended = Self.log(event, buffer: &s.buffer, to: log)
+            if case .success(let lsn) = appended { feed?.publish(event, lsn: lsn) }
+            return appended
+        }
+        return try outcome.get()
+    }
+
     /// Encodes `event` as a log record (kind byte, then the event) in `buffer` and appends it.
     private static func log(_ event: IncidentEvent, buffer: inout ByteWriter, to log: EventLog) -> Result<UInt64, LogError> {
         buffer.bytes.removeAll(keepingCapacity: true)

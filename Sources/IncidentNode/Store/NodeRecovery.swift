@@ -13,6 +13,8 @@ struct NodeRecovery {
     var snapshotLSN: UInt64 = 0
     var replayed = 0
     var orphans: [IncidentEvent] = []
+    /// Catalog changes (snapshot and log; duplicates are dropped when the catalog loads them).
+    var catalog: [IncidentEvent] = []
     let node: NodeID
     /// The event author of this data directory: `lastSeq` counts its events.
     let author: NodeID
@@ -33,6 +35,7 @@ struct NodeRecovery {
             throw RecoveryError("the data directory belongs to node '\(snap.node)', not '\(node)'; pass --node-id \(snap.node) or use another --data-dir")
         }
         records = snap.records
+        catalog = snap.catalog
         position.reserveCapacity(records.count)
         for (i, r) in records.enumerated() { position[r.incident.id] = i }
         lastSeq = snap.lastSeq
@@ -62,7 +65,9 @@ struct NodeRecovery {
     }
 
     private mutating func apply(_ event: IncidentEvent) {
-        if let p = position[event.incident] {
+        if event.incident == .catalog {
+            catalog.append(event)
+        } else if let p = position[event.incident] {
             records[p].apply(event)
         } else if case .opened = event.body {
             position[event.incident] = records.count

@@ -3,25 +3,28 @@ import IncidentStorage
 
 /// The body of a node snapshot (inside `SnapshotFile`'s framing):
 ///
-///     u8 version (2) · string node id · varint last seq · u64 last HLC · varint record count ·
-///     (varint length · IncidentRecord binary)…
+///     u8 version (3) · string node id · varint last seq · u64 last HLC · varint record count ·
+///     (varint length · IncidentRecord binary)… · varint catalog event count · (IncidentEvent binary)…
+///
+/// Version 2 (no catalog events) is still read.
 ///
 /// The sequence and clock are exactly those of the snapshot's LSN; the records may hold events
 /// past it (they were read from live actors afterwards), which replay skips: applying an event is
 /// idempotent per origin sequence.
 struct NodeSnapshot {
-    static let version: UInt8 = 2
+    static let version: UInt8 = 3
 
     var node: NodeID
     var lastSeq: UInt64
     var lastHLC: HLCTimestamp
     var records: [IncidentRecord]
+    var catalog: [IncidentEvent] = []
 
     /// Streams a snapshot: the header fields, then each record (live ones encoded here, passive ones
     /// as already-encoded bytes).
     static func write(
         to w: SnapshotFile.Writer, node: NodeID, lastSeq: UInt64, lastHLC: HLCTimestamp,
-        live: [IncidentRecord], passive: [[UInt8]]
+        live: [IncidentRecord], passive: [[UInt8]], catalog: [IncidentEvent]
     ) throws {
         var h = ByteWriter(capacity: 64)
         h.write(version)
@@ -45,6 +48,10 @@ struct NodeSnapshot {
             try w.write(lw.bytes)
             try w.write(bytes)
         }
+        var cw = ByteWriter(capacity: 256)
+        cw.writeVarint(UInt64(catalog.count))
+        for e in catalog { e.encode(into: &cw) }
+        try w.write(cw.bytes)
     }
 
     /// Decodes a snapshot body.
@@ -54,7 +61,9 @@ struct NodeSnapshot {
             Result { () throws(BinaryDecodingError) -> NodeSnapshot in
                 var r = ByteReader(b)
                 let v = try r.readUInt8()
-                guard v == version else { throw BinaryDecodingError(offset: 0, message: "unsupported snapshot body version \(v)") }
+                guard v == 2 || v == version else {
+                    throw BinaryDecodingError(offset: 0, message: "unsupported snapshot body version \(v); expected 2 or 3")
+                }
                 let node = NodeID(try r.readString())
                 let seq = try r.readVarint()
                 let hlc = HLCTimestamp(raw: try r.readUInt64())
@@ -71,7 +80,12 @@ struct NodeSnapshot {
                     r.offset += len
                     records.append(record)
                 }
-                return NodeSnapshot(node: node, lastSeq: seq, lastHLC: hlc, records: records)
+                var catalog: [IncidentEvent] = []
+                if v >= 3 {
+                    let count = try r.readCount(max: r.remaining, "catalog event count")
+                    for _ in 0..<count { catalog.append(try IncidentEvent(from: &r)) }
+                }
+                return NodeSnapshot(node: node, lastSeq: seq, lastHLC: hlc, records: records, catalog: catalog)
             }
         }
         return try result.get()

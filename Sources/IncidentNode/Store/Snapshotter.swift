@@ -13,7 +13,13 @@ final class Snapshotter: Sendable {
     let logger: Logger
     private let state: Mutex<(last: UInt64, running: Bool)>
 
-    init(fs: any LogFileSystem, log: EventLog, sequencer: EventSequencer, directory: IncidentDirectory, lastLSN: UInt64, logger: Logger) {
+    let catalog: CatalogStore
+
+    init(
+        fs: any LogFileSystem, log: EventLog, sequencer: EventSequencer, directory: IncidentDirectory, catalog: CatalogStore, lastLSN: UInt64,
+        logger: Logger
+    ) {
+        self.catalog = catalog
         self.fs = fs
         self.log = log
         self.sequencer = sequencer
@@ -51,12 +57,14 @@ final class Snapshotter: Sendable {
         let node = sequencer.node
         let liveRecords = live
         let passiveRecords = passive
+        let catalogEvents = catalog.events
         let bytes: Int = try await withCheckedThrowingContinuation { c in
             startThread(name: "aether-snapshot") {
                 do {
                     let n = try SnapshotFile.write(fs: fs, lsn: mark.lsn) { w in
                         try NodeSnapshot.write(
-                            to: w, node: node, lastSeq: mark.seq, lastHLC: mark.hlc, live: liveRecords, passive: passiveRecords)
+                            to: w, node: node, lastSeq: mark.seq, lastHLC: mark.hlc, live: liveRecords, passive: passiveRecords,
+                            catalog: catalogEvents)
                     }
                     c.resume(returning: n)
                 } catch {

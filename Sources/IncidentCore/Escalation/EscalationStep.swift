@@ -1,0 +1,94 @@
+/// One step of an incident's escalation, as one event: a page of a policy level, a re-page after an
+/// acknowledgement timed out, or the `timeout` escalation (severity raised, managers notified).
+///
+/// Steps are numbered 1, 2, 3 … per incident. The event that records step *n* has a deterministic
+/// id (`EscalationStep.eventID`), clock reading (its due time) and content, so two nodes that both
+/// fire it during an ownership change write the same event, which the log holds once.
+public struct EscalationStep: Sendable, Equatable {
+    /// What the step does.
+    public enum Kind: UInt8, Sendable, Equatable {
+        /// Page a level's targets (the first page, the next level, or a repeat pass).
+        case page = 1
+        /// The acknowledgement timed out: the incident is triggered again and the level re-paged.
+        case ackTimeout = 2
+        /// The policy ran out, or the severity's response target passed: the severity goes up one
+        /// step and the escalation managers are notified.
+        case timeout = 3
+    }
+
+    /// 1, 2, 3 … within the incident.
+    public var number: UInt32
+    /// What it does.
+    public var kind: Kind
+    /// The policy level paged (1-based; 0 for `timeout`).
+    public var level: UInt16
+    /// 0 on the first pass through the levels, then 1, 2 … for repeats.
+    public var pass: UInt16
+    /// The policy that drove it ("" when the service has none).
+    public var policy: String
+    /// The people paged (or, for `timeout`, notified).
+    public var targets: [String]
+    /// The channel the page went to.
+    public var channel: String
+    /// For `timeout`: the raised severity.
+    public var severity: Severity?
+    /// When the next step is due if nobody acknowledges: the durable deadline, in the log.
+    public var nextDueAt: Timestamp?
+    /// Why, for people: "level 2 of payments: level 1 unacknowledged for 5m".
+    public var reason: String
+
+    /// Creates a step.
+    public init(
+        number: UInt32, kind: Kind, level: UInt16, pass: UInt16, policy: String, targets: [String], channel: String,
+        severity: Severity?, nextDueAt: Timestamp?, reason: String
+    ) {
+        self.number = number
+        self.kind = kind
+        self.level = level
+        self.pass = pass
+        self.policy = policy
+        self.targets = targets
+        self.channel = channel
+        self.severity = severity
+        self.nextDueAt = nextDueAt
+        self.reason = reason
+    }
+
+    /// The author of every escalation-step event (no node: any owner writes the same event).
+    public static let author = NodeID("escalation")
+    /// The actor shown on escalation entries.
+    public static let actor = "escalation"
+
+    /// The deterministic id of step `number`'s event.
+    public static func eventID(number: UInt32) -> EventID { EventID(origin: author, seq: UInt64(number)) }
+
+    /// The step's event for `incident`, stamped with its due time — or just after the incident's
+    /// opening (`opened`), when it is due in the opening's own millisecond — so every node that
+    /// fires it writes the same reading.
+    public func event(incident: IncidentID, due: Timestamp, opened: HLCTimestamp) -> IncidentEvent {
+        let hlc = max(HLCTimestamp(wallMillis: UInt64(max(0, due.unixMillis)), logical: 0), HLCTimestamp(raw: opened.raw + 1))
+        return IncidentEvent(id: Self.eventID(number: number), hlc: hlc, incident: incident, actor: Self.actor, body: .escalationStep(self))
+    }
+}
+
+/// Where an incident's escalation stands: folded from its escalation-step and acknowledgement
+/// events, read by `EscalationPlanner`.
+public struct EscalationState: Sendable, Equatable {
+    /// The last step applied (0: none yet).
+    public var lastStep: UInt32 = 0
+    /// Level of the last page (1-based; 0 before the first).
+    public var level: UInt16 = 0
+    /// Pass of the last page.
+    public var pass: UInt16 = 0
+    /// When the next step is due if nobody acknowledges (from the last step's event).
+    public var nextDueAt: Timestamp?
+    /// Whether the `timeout` escalation happened.
+    public var timedOut = false
+    /// When the incident was last acknowledged (an ack-timeout step counts from here).
+    public var lastAcknowledgedAt: Timestamp?
+    /// When the last ack-timeout step made the incident triggered again.
+    public var retriggeredAt: Timestamp?
+
+    /// The state before any step.
+    public init() {}
+}

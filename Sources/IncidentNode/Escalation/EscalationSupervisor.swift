@@ -1,0 +1,163 @@
+import IncidentCluster
+import IncidentCore
+import Synchronization
+
+/// Runs every incident's escalation on this node: the shell around `EscalationTimers`.
+///
+/// Each tick (every `tick`, 10 ms by default) it takes the views incident actors changed, follows
+/// membership (ownership moves with it) and catalog changes (deadlines are replanned), then
+/// - fires the steps due on incidents this node owns: the incident's actor re-plans from its own
+///   record and writes the step's deterministic event, so a stale or duplicate fire writes nothing;
+/// - raises an `escalation_overdue` alert — its own incident — for any step, owned here or not,
+///   still unrecorded `overdueAfter` past due: escalations never stall silently.
+///
+/// The loop is supervised (`Supervision`): a failed tick is logged and retried, and a loop that
+/// keeps failing is restarted with a bounded intensity, each restart said in the node log.
+actor EscalationSupervisor {
+    /// Counters for `escalation.status`.
+    struct Stats: Sendable {
+        var fired: UInt64 = 0
+        var staleFires: UInt64 = 0
+        var overdueRaised: UInt64 = 0
+        var restarts: Int = 0
+        /// Fire lateness (ms past due) of recent fires, newest last.
+        var lateness: [Int64] = []
+    }
+
+    private let node: NodeID
+    private let inbox: EscalationInbox
+    private let catalog: CatalogStore
+    private let service: IncidentService
+    private let owners: @Sendable () -> [NodeID]
+    private let logger: Logger
+    private let tick: Duration
+    private var timers: EscalationTimers
+    private var catalogVersion: UInt64 = .max
+    private var stats = Stats()
+    private static let latencySamples = 200_000
+
+    init(
+        node: NodeID, inbox: EscalationInbox, catalog: CatalogStore, service: IncidentService, overdueAfter: Duration,
+        tick: Duration = .milliseconds(10), owners: @escaping @Sendable () -> [NodeID], logger: Logger
+    ) {
+        self.node = node
+        self.inbox = inbox
+        self.catalog = catalog
+        self.service = service
+        self.owners = owners
+        self.logger = logger
+        self.tick = tick
+        self.timers = EscalationTimers(node: node, overdueAfter: overdueAfter, ownerOf: { Rendezvous.owner(of: $0, among: $1) })
+    }
+
+    /// Runs until cancelled.
+    func run() async {
+        await Supervision.run(name: "escalation timers", logger: logger, onRestart: { await self.noteRestart() }) {
+            while !Task.isCancelled {
+                await self.step(now: self.service.sequencer.now)
+                try? await Task.sleep(for: self.tick)
+            }
+        }
+    }
+
+    private func noteRestart() { stats.restarts += 1 }
+
+    /// One tick at `now` (tests call it directly with their clock).
+    func step(now: Timestamp) async {
+        let snapshot = catalog.current
+        let version = catalog.version
+        let plan = planner(snapshot)
+        for view in inbox.drain() { timers.update(view, pending: plan(view)) }
+        if version != catalogVersion {
+            catalogVersion = version
+            timers.replan(plan)
+        }
+        timers.setOwners(owners())
+        for directive in timers.due(now: now) {
+            switch directive {
+            case .fire(let id, let pending):
+                await fire(id, pending, catalog: snapshot, now: now)
+            case .overdue(let id, let pending, let owner):
+                await raiseOverdue(id, pending, owner: owner, now: now)
+            }
+        }
+    }
+
+    private func planner(_ snapshot: OnCallCatalog) -> (EscalationView) -> PendingStep? {
+        let policy = service.policy
+        return { view in
+            EscalationPlanner.pending(
+                view, policy: snapshot.policy(forService: view.service), responseTarget: policy.targets(for: view.severity).acknowledge)
+        }
+    }
+
+    private func fire(_ id: IncidentID, _ pending: PendingStep, catalog snapshot: OnCallCatalog, now: Timestamp) async {
+        do {
+            let actor = try await service.directory.actor(for: id)
+            guard let step = try await actor.fireEscalation(pending, catalog: snapshot, now: now) else {
+                stats.staleFires += 1
+                return
+            }
+            stats.fired += 1
+            let late = (now - pending.due).wholeMilliseconds
+            if stats.lateness.count >= Self.latencySamples { stats.lateness.removeFirst(Self.latencySamples / 2) }
+            stats.lateness.append(max(0, late))
+            logger.info(
+                step.kind == .timeout ? "escalated" : "paged",
+                metadata: [
+                    "incident.id": id.text, "step": "\(step.number)", "level": "\(step.level)", "who": step.targets.joined(separator: ","),
+                    "channel": step.channel, "late.ms": "\(late)", "reason": step.reason,
+                ])
+        } catch {
+            logger.warn("escalation step not recorded; retrying", metadata: ["incident.id": id.text, "step": "\(pending.number)", "error": "\(error)"])
+            timers.retry(id, pending, at: now + .seconds(1))
+        }
+    }
+
+    private func raiseOverdue(_ id: IncidentID, _ pending: PendingStep, owner: NodeID?, now: Timestamp) async {
+        stats.overdueRaised += 1
+        let late = (now - pending.due).wholeMilliseconds / 1000
+        logger.error(
+            "escalation step overdue", metadata: ["incident.id": id.text, "step": "\(pending.number)", "owner": owner?.name ?? "-", "late.s": "\(late)"])
+        var alert = Alert(title: "Escalation overdue: \(id.text) step \(pending.number) is \(late)s late")
+        alert.dedupKey = "escalation_overdue:\(id.text)"
+        alert.source = "aether"
+        alert.service = "aether"
+        alert.component = "escalation"
+        alert.severity = .explicit(.sev1)
+        alert.description = "Step \(pending.number) (\(pending.kind)) of \(id.text) was due at \(pending.due.rfc3339) and is not in the log; owner \(owner?.name ?? "unknown"). Check that node."
+        alert.labels = ["incident": id.text, "step": "\(pending.number)", "owner": owner?.name ?? ""]
+        do { _ = try await service.ingest([alert], actor: "node:\(node.name)") } catch {
+            logger.error("could not raise escalation_overdue", metadata: ["incident.id": id.text, "error": "\(error)"])
+        }
+    }
+
+    /// Counters, fire lateness percentiles and timer counts.
+    func status() -> (stats: Stats, tracked: Int, ownedPending: Int) {
+        (stats, timers.tracked, timers.ownedPending)
+    }
+}
+
+/// Runs a long-lived child loop and restarts it when it ends unexpectedly, at most `intensity`
+/// times per `period` (then gives up and says so): Erlang-style restart intensity.
+enum Supervision {
+    static func run(
+        name: String, logger: Logger, intensity: Int = 5, period: Duration = .seconds(60),
+        onRestart: @Sendable () async -> Void, _ body: @Sendable () async -> Void
+    ) async {
+        var restarts: [ContinuousClock.Instant] = []
+        while !Task.isCancelled {
+            await body()
+            if Task.isCancelled { return }
+            let now = ContinuousClock.now
+            restarts = restarts.filter { now - $0 < period } + [now]
+            guard restarts.count <= intensity else {
+                logger.error("\(name) stopped too often; not restarting", metadata: ["restarts": "\(restarts.count)", "period.s": "\(period)"])
+                return
+            }
+            logger.warn("\(name) stopped unexpectedly; restarting", metadata: ["restart": "\(restarts.count)"])
+            await onRestart()
+            try? await Task.sleep(for: .milliseconds(100 * restarts.count))
+        }
+    }
+}
