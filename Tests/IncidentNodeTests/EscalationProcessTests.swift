@@ -1,0 +1,110 @@
+import AetherJSON
+import Foundation
+import PosixIO
+import Testing
+
+@testable import AdminProtocol
+
+/// Real processes: three `aetherd`, a service whose policy has two levels with a short delay, an
+/// incident paged at level 1 by its owner — then the owner is killed with kill -9 before level 2
+/// is due. Level 2 must be fired by another node, once, within failure detection + 1 s.
+@Suite("Escalation processes: failover of a pending step", .serialized)
+struct EscalationProcessTests {
+    typealias Client = ProcessCrashTests.Client
+    typealias TestFailure = ProcessCrashTests.TestFailure
+    typealias Cluster = ClusterProcessTests.Cluster
+
+    static func setCatalog(_ c: Client, delay: Int) throws {
+        for p in ["alice", "bob"] {
+            _ = try c.call("catalog.set", ["kind": "person", "document": ["name": .string(p)]])
+        }
+        _ = try c.call(
+            "catalog.set",
+            [
+                "kind": "policy",
+                "document": [
+                    "name": "payments",
+                    "levels": [
+                        ["delay_s": .int(Int64(delay)), "targets": [["person": "alice"]]],
+                        ["delay_s": 600, "targets": [["person": "bob"]]],
+                    ],
+                ],
+            ])
+        _ = try c.call("catalog.set", ["kind": "service", "document": ["name": "payment-service", "policy": "payments"]])
+    }
+
+    /// The `paged` entries of an incident on a node, as (step, who).
+    static func pages(_ c: Client, _ id: String) throws -> [(Int, String)] {
+        let timeline = try c.call("incident.get", ["id": .string(id)])["timeline"]?.arrayValue ?? []
+        return timeline.compactMap { e in
+            guard e["kind"]?.stringValue == "paged" else { return nil }
+            return (Int(e["details"]?["step"]?.intValue ?? -1), e["details"]?["who"]?.stringValue ?? "")
+        }
+    }
+
+    @Test("kill -9 the owner before level 2 is due: level 2 fires once, from another node, within detection + 1 s")
+    func ownerKilledWithStepPending() async throws {
+        try await onThread {
+            let cluster = try Cluster.three()
+            defer { cluster.stop() }
+            let delay = 1  // level 2 falls due while the dead owner is still being detected
+            try Self.setCatalog(try Client(cluster.nodes[0].admin), delay: delay)
+            // Every node must know the policy before the incident opens.
+            let deadline = Date().addingTimeInterval(20)
+            while cluster.nodes.contains(where: { n in
+                ((try? Client(n.admin).call("catalog.list", ["kind": "service"]))?["items"]?.arrayValue?.count ?? 0) == 0
+            }) {
+                guard Date() < deadline else { throw TestFailure("catalog did not replicate: \(cluster.diagnostics())") }
+                usleep(50_000)
+            }
+            let opened = try Client(cluster.nodes[0].admin).call(
+                "alert.ingest", ["title": "HighErrorRate", "service": "payment-service", "source": "prometheus", "dedup_key": "esc-failover"])
+            let id = try #require(opened["incident_id"]?.stringValue)
+            let owner = try #require(try Client(cluster.nodes[0].admin).call("incident.get", ["id": .string(id)])["owner"]?.stringValue)
+            let ownerIndex = try #require(cluster.nodes.firstIndex { $0.id == owner })
+            let survivors = cluster.nodes.indices.filter { $0 != ownerIndex }
+            // Level 1 is paged by the owner at once; wait until a survivor holds it.
+            let watcher = try Client(cluster.nodes[survivors[0]].admin)
+            while try Self.pages(watcher, id).isEmpty {
+                guard Date() < deadline else { throw TestFailure("level 1 was not paged: \(cluster.diagnostics())") }
+                usleep(20_000)
+            }
+            #expect(try Self.pages(watcher, id).map(\.1) == ["alice"])
+            cluster.nodes[ownerIndex].process.kill9()
+            let killedAt = Date()
+            // Detection: a survivor marks the owner dead (ownership moves then; a suspect still owns).
+            var detectedAt: Date?
+            var firedAt: Date?
+            let limit = killedAt.addingTimeInterval(Double(delay) + 15)
+            while Date() < limit && firedAt == nil {
+                if detectedAt == nil {
+                    let members = try watcher.call("cluster.status")["members"]?.arrayValue ?? []
+                    if members.contains(where: { $0["node_id"]?.stringValue == owner && $0["state"]?.stringValue == "dead" }) {
+                        detectedAt = Date()
+                    }
+                }
+                if try Self.pages(watcher, id).count >= 2 { firedAt = Date() }
+                usleep(20_000)
+            }
+            let fired = try #require(firedAt, "level 2 never fired: \(cluster.diagnostics())")
+            let detected = detectedAt ?? fired
+            // Level 2 was due `delay` s after opening; the owner died before that. It must fire within
+            // detection + 1 s of whichever came later: the due time or the detection.
+            let statusA = try Client(cluster.nodes[survivors[0]].admin).call("escalation.status")
+            let statusB = try Client(cluster.nodes[survivors[1]].admin).call("escalation.status")
+            let firedBySurvivors = (statusA["fired"]?.intValue ?? 0) + (statusB["fired"]?.intValue ?? 0)
+            #expect(firedBySurvivors == 1, "exactly one survivor fired level 2")
+            print("escalation failover: detection \(detected.timeIntervalSince(killedAt)) s after kill, level 2 seen \(fired.timeIntervalSince(killedAt)) s after kill")
+            #expect(detected.timeIntervalSince(killedAt) <= 5, "the dead owner is detected within 5 s")
+            #expect(fired.timeIntervalSince(killedAt) <= max(Double(delay), detected.timeIntervalSince(killedAt)) + 1.0)
+            // Once on every survivor's log, same state everywhere.
+            cluster.nodes.remove(at: ownerIndex)
+            _ = try cluster.waitForConvergence()
+            for n in cluster.nodes {
+                let p = try Self.pages(try Client(n.admin), id)
+                #expect(p.map(\.0) == [1, 2], "\(n.id) holds each step once")
+                #expect(p.map(\.1) == ["alice", "bob"])
+            }
+        }
+    }
+}
