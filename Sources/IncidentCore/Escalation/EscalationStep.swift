@@ -1,9 +1,9 @@
 /// One step of an incident's escalation, as one event: a page of a policy level, a re-page after an
 /// acknowledgement timed out, or the `timeout` escalation (severity raised, managers notified).
 ///
-/// Steps are numbered 1, 2, 3 … per incident. The event that records step *n* has a deterministic
-/// id (`EscalationStep.eventID`), clock reading (its due time) and content, so two nodes that both
-/// fire it during an ownership change write the same event, which the log holds once.
+/// Steps are numbered 1, 2, 3 … per incident. The event that records a step has a deterministic id
+/// (`eventID(due:)`), clock reading (its due time) and content, so two nodes that both fire it
+/// during an ownership change write the same event, which the log holds once.
 public struct EscalationStep: Sendable, Equatable {
     /// What the step does.
     public enum Kind: UInt8, Sendable, Equatable {
@@ -59,15 +59,23 @@ public struct EscalationStep: Sendable, Equatable {
     /// The actor shown on escalation entries.
     public static let actor = "escalation"
 
-    /// The deterministic id of step `number`'s event.
-    public static func eventID(number: UInt32) -> EventID { EventID(origin: author, seq: UInt64(number)) }
+    /// The deterministic id of this step's event: the step number in the high 32 bits, a hash of
+    /// the decision (kind, level, pass, due time) in the low 32. Two owners that make the same
+    /// decision write the same id, which the log holds once; owners that decided differently (one
+    /// saw an acknowledgement the other had not) write two steps, both kept, folded in order.
+    public func eventID(due: Timestamp) -> EventID {
+        var bytes: [UInt8] = [kind.rawValue, UInt8(level & 0xFF), UInt8(level >> 8), UInt8(pass & 0xFF), UInt8(pass >> 8)]
+        withUnsafeBytes(of: due.unixMillis.littleEndian) { bytes += $0 }
+        let h = FNV1a.hash64(bytes)
+        return EventID(origin: Self.author, seq: UInt64(number) << 32 | ((h ^ (h >> 32)) & 0xFFFF_FFFF))
+    }
 
     /// The step's event for `incident`, stamped with its due time — or just after the incident's
     /// opening (`opened`), when it is due in the opening's own millisecond — so every node that
     /// fires it writes the same reading.
     public func event(incident: IncidentID, due: Timestamp, opened: HLCTimestamp) -> IncidentEvent {
         let hlc = max(HLCTimestamp(wallMillis: UInt64(max(0, due.unixMillis)), logical: 0), HLCTimestamp(raw: opened.raw + 1))
-        return IncidentEvent(id: Self.eventID(number: number), hlc: hlc, incident: incident, actor: Self.actor, body: .escalationStep(self))
+        return IncidentEvent(id: eventID(due: due), hlc: hlc, incident: incident, actor: Self.actor, body: .escalationStep(self))
     }
 }
 

@@ -197,11 +197,11 @@ public struct Incident: Sendable, Equatable {
         }
     }
 
-    /// Folds an escalation step. A step numbered at or below the last one is a duplicate (two
-    /// owners raced with different views) and changes nothing.
+    /// Folds an escalation step. Steps fold in event order; two steps with one number (owners that
+    /// decided from different views, e.g. one had not seen an acknowledgement) both take effect,
+    /// the later last, and the next step is numbered after the highest.
     private mutating func apply(_ step: EscalationStep, at: Timestamp) {
-        guard step.number > escalation.lastStep else { return }
-        escalation.lastStep = step.number
+        escalation.lastStep = max(escalation.lastStep, step.number)
         escalation.nextDueAt = step.nextDueAt
         switch step.kind {
         case .page:

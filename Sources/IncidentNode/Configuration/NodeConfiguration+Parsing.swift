@@ -163,11 +163,15 @@ extension NodeConfiguration {
                 let s = try seconds(value, origin)
                 guard s >= 1 else { throw ConfigurationError("\(origin) is \(s); expected at least 1 second") }
                 escalationOverdueAfter = .seconds(s)
+            case "escalation_warmup_ms":
+                let ms = try seconds(value, origin)
+                guard ms <= 60_000 else { throw ConfigurationError("\(origin) is \(ms); expected 0-60000 milliseconds") }
+                escalationWarmup = .milliseconds(ms)
             default:
                 throw ConfigurationError(
                     "\(origin): unknown setting; expected one of \(Self.flags.map { $0.replacing("-", with: "_") }.joined(separator: ", ")), "
                         + "reopen_window_s, review_delay_s, war_room_link_template, targets, services, wal_segment_bytes_max, "
-                        + "admin_line_bytes_max, snapshot_every_records, membership_profile, escalation_overdue_after_s")
+                        + "admin_line_bytes_max, snapshot_every_records, membership_profile, escalation_overdue_after_s, escalation_warmup_ms")
             }
         }
     }

@@ -41,6 +41,9 @@ public struct NodeConfiguration: Sendable, Equatable {
     /// An escalation step not in the log this long after it was due raises an `escalation_overdue`
     /// alert (the watchdog). Longer than failure detection, so a failover is not an alarm.
     public var escalationOverdueAfter: Duration = .seconds(30)
+    /// After start, escalation steps wait this long before firing: a restarted node catches up
+    /// from its peers first (pushes and an anti-entropy round), so it never pages from stale state.
+    public var escalationWarmup: Duration = .seconds(3)
     /// Closed incidents are passivated (actor released) after this long without a change.
     public var passivateClosedAfter: Duration = .seconds(60)
     /// Whether `cluster.faults` may inject partitions, latency and loss (tests and demos only).

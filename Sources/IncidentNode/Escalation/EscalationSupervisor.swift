@@ -4,7 +4,8 @@ import Synchronization
 
 /// Runs every incident's escalation on this node: the shell around `EscalationTimers`.
 ///
-/// Each tick (every `tick`, 10 ms by default) it takes the views incident actors changed, follows
+/// For `warmup` after start it only tracks (a restarted node may hold stale copies until it has
+/// caught up); then each tick (every `tick`, 10 ms by default) it takes the views incident actors changed, follows
 /// membership (ownership moves with it) and catalog changes (deadlines are replanned), then
 /// - fires the steps due on incidents this node owns: the incident's actor re-plans from its own
 ///   record and writes the step's deterministic event, so a stale or duplicate fire writes nothing;
@@ -31,6 +32,9 @@ actor EscalationSupervisor {
     private let owners: @Sendable () -> [NodeID]
     private let logger: Logger
     private let tick: Duration
+    /// No step fires before this: a node that just (re)started may hold a stale copy of incidents
+    /// until peers have pushed and anti-entropy has run, and must not page from it.
+    private let firesFrom: Timestamp
     private var timers: EscalationTimers
     private var catalogVersion: UInt64 = .max
     private var stats = Stats()
@@ -38,8 +42,9 @@ actor EscalationSupervisor {
 
     init(
         node: NodeID, inbox: EscalationInbox, catalog: CatalogStore, service: IncidentService, overdueAfter: Duration,
-        tick: Duration = .milliseconds(10), owners: @escaping @Sendable () -> [NodeID], logger: Logger
+        warmup: Duration, tick: Duration = .milliseconds(10), owners: @escaping @Sendable () -> [NodeID], logger: Logger
     ) {
+        self.firesFrom = service.sequencer.now + warmup
         self.node = node
         self.inbox = inbox
         self.catalog = catalog
@@ -73,6 +78,7 @@ actor EscalationSupervisor {
             timers.replan(plan)
         }
         timers.setOwners(owners())
+        guard now >= firesFrom else { return }  // warming up: deadlines wait in the heap
         for directive in timers.due(now: now) {
             switch directive {
             case .fire(let id, let pending):

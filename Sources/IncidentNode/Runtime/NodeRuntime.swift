@@ -110,7 +110,7 @@ public final class NodeRuntime: Sendable {
         }
         let supervisor = EscalationSupervisor(
             node: configuration.nodeID, inbox: escalations, catalog: catalog, service: service,
-            overdueAfter: configuration.escalationOverdueAfter, owners: { cluster.ownerCandidates() },
+            overdueAfter: configuration.escalationOverdueAfter, warmup: configuration.escalationWarmup, owners: { cluster.ownerCandidates() },
             logger: logger.child("aether.escalation"))
         let admin: AdminServer
         do {
