@@ -49,10 +49,11 @@ struct EscalationProcessTests {
             defer { cluster.stop() }
             let delay = 1  // level 2 falls due while the dead owner is still being detected
             try Self.setCatalog(try Client(cluster.nodes[0].admin), delay: delay)
-            // Every node must know the policy before the incident opens.
+            // Every node must know the policy, and be past its start-up warm-up, before the incident opens.
             let deadline = Date().addingTimeInterval(20)
             while cluster.nodes.contains(where: { n in
                 ((try? Client(n.admin).call("catalog.list", ["kind": "service"]))?["items"]?.arrayValue?.count ?? 0) == 0
+                    || (try? Client(n.admin).call("escalation.status"))?["warming_up"]?.boolValue != false
             }) {
                 guard Date() < deadline else { throw TestFailure("catalog did not replicate: \(cluster.diagnostics())") }
                 usleep(50_000)

@@ -103,6 +103,7 @@ enum OnCallCommands {
         let r = try inv.client().call("escalation.status")
         inv.show(r) { r in
             keyValues([
+                ("warming up", r["warming_up"]?.boolValue == true ? "yes (steps wait until the node has caught up)" : "no"),
                 ("incidents tracked", IncidentRendering.text(r["tracked"])), ("owned with a step pending", IncidentRendering.text(r["owned_pending"])),
                 ("steps fired", IncidentRendering.text(r["fired"])), ("stale fires skipped", IncidentRendering.text(r["stale_fires"])),
                 ("overdue alarms raised", IncidentRendering.text(r["overdue_raised"])), ("supervisor restarts", IncidentRendering.text(r["restarts"])),

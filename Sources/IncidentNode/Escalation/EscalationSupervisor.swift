@@ -139,8 +139,8 @@ actor EscalationSupervisor {
     }
 
     /// Counters, fire lateness percentiles and timer counts.
-    func status() -> (stats: Stats, tracked: Int, ownedPending: Int) {
-        (stats, timers.tracked, timers.ownedPending)
+    func status() -> (stats: Stats, tracked: Int, ownedPending: Int, warmingUp: Bool) {
+        (stats, timers.tracked, timers.ownedPending, service.sequencer.now < firesFrom)
     }
 }
 
