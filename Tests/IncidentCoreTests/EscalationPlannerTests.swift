@@ -84,7 +84,7 @@ struct EscalationPlannerTests {
         _ = d.run(until: at(600))
         let tl = d.record.timeline
         let paged = tl.filter { $0.kind == "paged" }
-        #expect(paged.map(\.at) == [at(0), at(5)])
+        try #require(paged.map(\.at) == [at(0), at(5)])
         #expect(paged.map { $0.detail("level") } == [.number(1), .number(2)])
         #expect(paged.map { $0.detail("who") } == [.text("alice"), .text("bob")])
         #expect(paged[0].detail("next_due_at") == .text(at(5).rfc3339))
@@ -157,7 +157,7 @@ struct EscalationPlannerTests {
     func responseTargetFirst() throws {
         var d = EscalationDriver(policy: twoLevels(repeats: 1), responseTarget: .seconds(7 * 60))
         let steps = d.run(until: at(24 * 60))
-        #expect(steps.map(\.0.due) == [at(0), at(5), at(7), at(15), at(20)])
+        try #require(steps.map(\.0.due) == [at(0), at(5), at(7), at(15), at(20)])
         #expect(steps.map(\.1.kind) == [.page, .page, .timeout, .page, .page])
         let timeout = steps[2].1
         #expect(timeout.nextDueAt == at(15))

@@ -177,6 +177,11 @@ struct EscalationTimersTests {
         t.retry(b.id, page(7, at(1)), at: soon + .seconds(1))
         t.retry(view(9, "z@n2").id, p, at: soon + .seconds(1))
         #expect(t.due(now: soon + .seconds(1)).isEmpty)
+        // Every fire armed the watchdog again; it still reports the step once.
+        #expect(t.due(now: at(2)) == [.overdue(b.id, p, owner: n2)])
+        t.retry(b.id, p, at: at(3))
+        #expect(t.due(now: at(3)) == [.fire(b.id, p)])
+        #expect(t.due(now: at(9)).isEmpty)
     }
 
     @Test("inactive views are dropped; an active view with nothing pending is tracked but silent")

@@ -26,7 +26,9 @@ struct MinHeapTests {
         var drained: [Int] = []
         while let v = heap.pop() { drained.append(v) }
         #expect(mismatches == 0)
-        #expect(drained == model)
+        let firstDifference = drained.indices.first { $0 >= model.count || drained[$0] != model[$0] }
+            ?? (drained.count == model.count ? nil : drained.count)
+        #expect(firstDifference == nil, "drained \(drained.count) vs model \(model.count)")
         #expect(heap.isEmpty && heap.pop() == nil && heap.peek == nil)
     }
 
