@@ -150,14 +150,17 @@ public enum EscalationPlanner {
                 reason: "acknowledgement timed out after \(seconds(policy?.ackTimeout)): paging level \(level) again")
         case .timeout:
             let raised = view.severity.raised
-            let exhausted = policy != nil && e.level > 0 && following(e, in: policy!) == .timeout
+            // Nothing follows a timeout once the policy has no page left; it ran out only if this is
+            // its own step (the response target may come first, during the last level's delay).
+            let lastStep = policy != nil && e.level > 0 && following(e, in: policy!) == .timeout
+            let exhausted = lastStep && e.nextDueAt.map { pending.due >= $0 } == true
             let why =
                 exhausted
                 ? "policy \(name) exhausted without acknowledgement"
                 : "\(view.severity) response target missed: unacknowledged \(seconds(pending.due - view.createdAt)) after opening"
             return EscalationStep(
                 number: pending.number, kind: .timeout, level: 0, pass: e.pass, policy: name, targets: policy?.managers ?? [],
-                channel: channel, severity: raised, nextDueAt: exhausted ? nil : e.nextDueAt, reason: why)
+                channel: channel, severity: raised, nextDueAt: lastStep ? nil : e.nextDueAt, reason: why)
         }
     }
 

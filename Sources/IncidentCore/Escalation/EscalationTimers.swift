@@ -9,7 +9,7 @@
 ///   them — the watchdog: an escalation never stalls silently.
 ///
 /// Deadlines sit in a min-heap with lazy deletion: an entry whose incident has moved on (another
-/// step number, or no longer active) is dropped when it surfaces.
+/// step number, a later due time, or no longer active) is dropped when it surfaces.
 public struct EscalationTimers: Sendable {
     /// What the shell must do.
     public enum Directive: Sendable, Equatable {
@@ -105,6 +105,9 @@ public struct EscalationTimers: Sendable {
         while let top = heap.peek, top.at <= now {
             _ = heap.pop()
             guard var entry = entries[top.id], let p = entry.pending, p.number == top.number else { continue }
+            // Same number but due later (acknowledged: the page became an ack timeout; the severity
+            // changed the deadline): this entry was for the old due time; the update pushed a new one.
+            guard top.at >= (top.watch ? p.due + overdueAfter : p.due) else { continue }
             if top.watch {
                 if entry.reportedOverdue < p.number {
                     entry.reportedOverdue = p.number

@@ -151,7 +151,9 @@ extension IncidentRecord {
                         [("from", .text(severity.description)), ("to", .text(s.description)), ("reason", .text("escalation timeout"))])
                     severity = s
                 }
-                add("escalated", [("reason", .text("timeout"))] + d)
+                // `reason` is the escalation reason (as for `incident.escalate`); the step's own
+                // reason goes to `detail`, so the keys stay unique when rendered as a JSON object.
+                add("escalated", [("reason", .text("timeout"))] + d.map { $0.0 == "reason" ? ("detail", $0.1) : $0 })
             }
         case .catalogChanged(let c):
             add("catalog_changed", [("kind", .text(c.kind.description)), ("name", .text(c.name)), ("deleted", .flag(c.document == nil))])
