@@ -256,7 +256,8 @@ struct EscalationPlannerTests {
         ea.encode(into: &wa, omittingIncident: false)
         eb.encode(into: &wb, omittingIncident: false)
         #expect(wa.bytes == wb.bytes && !wa.bytes.isEmpty)
-        #expect(ea.id == EscalationStep.eventID(number: pa.number))
+        #expect(ea.id == a.step(pa).eventID(due: pa.due))
+        #expect(ea.id.seq >> 32 == UInt64(pa.number), "the step number is readable in the id")
         #expect(ea.hlc == HLCTimestamp(wallMillis: UInt64(pa.due.unixMillis), logical: 0))
         #expect(ea.actor == "escalation")
         // Both apply it: same digest.
@@ -301,26 +302,33 @@ struct EscalationPlannerTests {
         #expect(d.record.ordinaryEventCount == 4)
     }
 
-    @Test("the fold ignores a step numbered at or below the last one")
-    func duplicateStepNumbers() throws {
+    @Test("two owners' different steps with one number are both kept and folded in event order")
+    func differentStepsWithOneNumber() throws {
         var d = EscalationDriver(policy: twoLevels())
         _ = d.run(until: at(5))  // steps 1, 2
-        let before = d.incident.escalation
-        // A racing owner's step 2 with different content, later, and a late step 1.
+        // A racing owner decided step 2 differently (later, from another view), and a stale step 1 arrives.
         let rival = EscalationStep(
             number: 2, kind: .timeout, level: 0, pass: 0, policy: "payments", targets: ["x"], channel: "log", severity: .sev0,
             nextDueAt: nil, reason: "rival")
-        d.record.apply(rival.event(incident: Fixture.id, due: at(6), opened: d.record.openingEvent.hlc))
+        let rivalEvent = rival.event(incident: Fixture.id, due: at(6), opened: d.record.openingEvent.hlc)
+        let keptRival = d.record.apply(rivalEvent)
+        #expect(keptRival, "a different decision has a different id: kept")
         let stale = EscalationStep(
             number: 1, kind: .page, level: 2, pass: 3, policy: "payments", targets: ["y"], channel: "log", severity: nil,
             nextDueAt: at(99), reason: "stale")
-        var e = stale.event(incident: Fixture.id, due: at(7), opened: d.record.openingEvent.hlc)
-        e.id = EventID(origin: EscalationStep.author, seq: 100)  // a distinct event, so the record keeps it
-        d.record.apply(e)
-        #expect(d.incident.escalation == before)
-        #expect(d.incident.severity == .sev3)
-        #expect(d.incident.escalationCount == 0)
-        #expect(d.pending() == PendingStep(number: 3, due: at(15), kind: .timeout))
+        let keptStale = d.record.apply(stale.event(incident: Fixture.id, due: at(7), opened: d.record.openingEvent.hlc))
+        #expect(keptStale)
+        let again = d.record.apply(rivalEvent)
+        #expect(!again, "the same decision again is held once")
+        #expect(d.incident.escalation.lastStep == 2, "numbering continues after the highest")
+        #expect(d.incident.escalation.timedOut)
+        #expect(d.incident.severity == .sev0)
+        #expect(d.incident.escalation.level == 2 && d.incident.escalation.pass == 3, "the later step folds last")
+        #expect(d.pending() == nil, "passes exhausted and timed out: nothing more")
+        // The fold is the same in any arrival order.
+        var other = IncidentRecord(opening: d.record.openingEvent)
+        for e in d.record.events.dropFirst().reversed() { other.apply(e) }
+        #expect(other.incident == d.incident && other.digest == d.record.digest)
     }
 
     @Test("resolved, mitigated and investigating incidents have nothing pending", arguments: [

@@ -74,9 +74,9 @@ enum OnCallCommands {
         }
     }
 
-    static let gaps = CommandSpec(["oncall", "gaps"], "stretches with nobody on call in the next --days N (default 14)", values: ["schedule", "policy", "service", "days"]) { (inv) throws(CLIError) in
+    static let gaps = CommandSpec(["oncall", "gaps"], "stretches with nobody on call in the next --days N (default 14; from --from TIME, default now)", values: ["schedule", "policy", "service", "days", "from"]) { (inv) throws(CLIError) in
         var args: JSONObject = [:]
-        for k in ["schedule", "policy", "service"] { if let v = inv.value(k) { args[k] = .string(v) } }
+        for k in ["schedule", "policy", "service", "from"] { if let v = inv.value(k) { args[k] = .string(v) } }
         if inv.value("days") != nil { args["days"] = .int(Int64(try inv.int("days", default: 14, range: 1...366))) }
         let r = try inv.client().call("oncall.gaps", args)
         inv.show(r) { r in

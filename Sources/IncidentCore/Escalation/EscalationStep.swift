@@ -60,13 +60,15 @@ public struct EscalationStep: Sendable, Equatable {
     public static let actor = "escalation"
 
     /// The deterministic id of this step's event: the step number in the high 32 bits, a hash of
-    /// the decision (kind, level, pass, due time) in the low 32. Two owners that make the same
-    /// decision write the same id, which the log holds once; owners that decided differently (one
-    /// saw an acknowledgement the other had not) write two steps, both kept, folded in order.
+    /// the whole step and its due time in the low 32. Two owners that make the same decision from
+    /// the same facts write the same id, which the log holds once; owners that decided differently
+    /// (one had not seen an acknowledgement, or had another catalog) write two steps, both kept and
+    /// folded in event order.
     public func eventID(due: Timestamp) -> EventID {
-        var bytes: [UInt8] = [kind.rawValue, UInt8(level & 0xFF), UInt8(level >> 8), UInt8(pass & 0xFF), UInt8(pass >> 8)]
-        withUnsafeBytes(of: due.unixMillis.littleEndian) { bytes += $0 }
-        let h = FNV1a.hash64(bytes)
+        var w = ByteWriter(capacity: 128)
+        encode(into: &w)
+        w.writeTimestamp(due)
+        let h = FNV1a.hash64(w.bytes)
         return EventID(origin: Self.author, seq: UInt64(number) << 32 | ((h ^ (h >> 32)) & 0xFFFF_FFFF))
     }
 

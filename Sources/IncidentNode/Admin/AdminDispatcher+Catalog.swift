@@ -103,9 +103,10 @@ extension AdminDispatcher {
             let (from, to) = try window(defaultDays: 97, back: 7)
             return ["schedule": .string(c.schedule.name), "ics": .string(ICalendar.export(calendarName: c.schedule.name, shifts: c.shifts(from: from, to: to), generatedAt: now))]
         default:
-            try args.only(["schedule", "policy", "service", "days"])
+            try args.only(["schedule", "policy", "service", "days", "from"])
             let days = try args.optionalInt("days", range: 1...366) ?? 14
-            let (from, to) = (now, now + .seconds(Int64(days) * 86400))
+            let from = try args.optionalTimestamp("from") ?? now
+            let to = from + .seconds(Int64(days) * 86400)
             var subjects: [(String, String, [OnCallGap])] = []
             var policyName = try args.optionalString("policy")
             if policyName == nil, let svc = try args.optionalString("service") { policyName = catalog.services[svc]?.policy ?? "" }
