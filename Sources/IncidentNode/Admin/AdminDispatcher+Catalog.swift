@@ -127,8 +127,9 @@ extension AdminDispatcher {
         }
     }
 
-    func escalationStatus() async -> JSONValue {
-        let (stats, tracked, owned, warmingUp) = await escalation.status()
+    /// Counters and fire lateness; `resetLateness` starts a new lateness window (benchmarks).
+    func escalationStatus(resetLateness: Bool) async -> JSONValue {
+        let (stats, tracked, owned, warmingUp) = await escalation.status(resetLateness: resetLateness)
         let sorted = stats.lateness.sorted()
         func pct(_ p: Double) -> JSONValue {
             guard !sorted.isEmpty else { return .null }

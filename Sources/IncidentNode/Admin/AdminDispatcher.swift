@@ -224,8 +224,8 @@ final class AdminDispatcher: Sendable {
         case .oncallWho, .oncallShifts, .oncallGaps, .oncallICS:
             return (.success(try oncallOp(op, args)), 0)
         case .escalationStatus:
-            try args.only([])
-            return (.success(await escalationStatus()), 0)
+            try args.only(["reset_lateness"])
+            return (.success(await escalationStatus(resetLateness: try args.optionalBool("reset_lateness") ?? false)), 0)
         case .adminSnapshot:
             try args.only([])
             do {

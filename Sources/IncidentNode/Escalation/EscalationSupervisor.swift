@@ -36,9 +36,13 @@ actor EscalationSupervisor {
     /// until peers have pushed and anti-entropy has run, and must not page from it.
     private let firesFrom: Timestamp
     private var timers: EscalationTimers
+    /// The actor of every tracked (active) incident.
+    private var actors: [IncidentID: IncidentActor] = [:]
     private var catalogVersion: UInt64 = .max
     private var stats = Stats()
     private static let latencySamples = 200_000
+    /// Most incident actors firing at once.
+    private static let fireConcurrency = 256
 
     init(
         node: NodeID, inbox: EscalationInbox, catalog: CatalogStore, service: IncidentService, overdueAfter: Duration,
@@ -72,21 +76,72 @@ actor EscalationSupervisor {
         let snapshot = catalog.current
         let version = catalog.version
         let plan = planner(snapshot)
-        for view in inbox.drain() { timers.update(view, pending: plan(view)) }
+        for (view, actor) in inbox.drain() {
+            timers.update(view, pending: plan(view))
+            actors[view.id] = view.isActive ? actor : nil
+        }
         if version != catalogVersion {
             catalogVersion = version
             timers.replan(plan)
         }
         timers.setOwners(owners())
         guard now >= firesFrom else { return }  // warming up: deadlines wait in the heap
+        var fires: [(IncidentID, PendingStep)] = []
         for directive in timers.due(now: now) {
             switch directive {
             case .fire(let id, let pending):
-                await fire(id, pending, catalog: snapshot, now: now)
+                fires.append((id, pending))
             case .overdue(let id, let pending, let owner):
                 await raiseOverdue(id, pending, owner: owner, now: now)
             }
         }
+        if !fires.isEmpty { await fire(fires, catalog: snapshot, now: now) }
+    }
+
+    /// Fires due steps: up to `fireConcurrency` incident actors at a time (each decides and logs its own step), so a burst of due steps during a storm
+    /// is not one actor hop after another.
+    private func fire(_ fires: [(IncidentID, PendingStep)], catalog snapshot: OnCallCatalog, now: Timestamp) async {
+        let actors = fires.map { self.actors[$0.0] }
+        var outcomes: [(Int, Result<EscalationStep?, IncidentOpError>)] = []
+        outcomes.reserveCapacity(fires.count)
+        await withTaskGroup(of: (Int, Result<EscalationStep?, IncidentOpError>).self) { group in
+            var next = 0
+            func add() {
+                let n = next
+                next += 1
+                guard let actor = actors[n] else {
+                    group.addTask { (n, .success(nil)) }
+                    return
+                }
+                let pending = fires[n].1
+                group.addTask { (n, await Self.attempt(actor, pending, snapshot, now)) }
+            }
+            while next < min(fires.count, Self.fireConcurrency) { add() }
+            for await outcome in group {
+                outcomes.append(outcome)
+                if next < fires.count { add() }
+            }
+        }
+        var pages: [String] = []
+        for (n, outcome) in outcomes {
+            let (id, pending) = fires[n]
+            switch outcome {
+            case .success(nil):
+                stats.staleFires += 1
+            case .success(let step?):
+                stats.fired += 1
+                let late = (now - pending.due).wholeMilliseconds
+                if stats.lateness.count >= Self.latencySamples { stats.lateness.removeFirst(Self.latencySamples / 2) }
+                stats.lateness.append(max(0, late))
+                pages.append(
+                    "\(step.kind == .timeout ? "escalated" : "paged") incident.id=\(id.text) step=\(step.number) level=\(step.level) who=\(step.targets.joined(separator: ",")) channel=\(step.channel) late.ms=\(late) reason=\(step.reason)")
+            case .failure(let error):
+                logger.warn("escalation step not recorded; retrying", metadata: ["incident.id": id.text, "step": "\(pending.number)", "error": "\(error)"])
+                timers.retry(id, pending, at: now + .seconds(1))
+            }
+        }
+        // The `log` channel: one line per page, written together.
+        if !pages.isEmpty { logger.info(pages.joined(separator: "\n")) }
     }
 
     private func planner(_ snapshot: OnCallCatalog) -> (EscalationView) -> PendingStep? {
@@ -97,27 +152,10 @@ actor EscalationSupervisor {
         }
     }
 
-    private func fire(_ id: IncidentID, _ pending: PendingStep, catalog snapshot: OnCallCatalog, now: Timestamp) async {
-        do {
-            let actor = try await service.directory.actor(for: id)
-            guard let step = try await actor.fireEscalation(pending, catalog: snapshot, now: now) else {
-                stats.staleFires += 1
-                return
-            }
-            stats.fired += 1
-            let late = (now - pending.due).wholeMilliseconds
-            if stats.lateness.count >= Self.latencySamples { stats.lateness.removeFirst(Self.latencySamples / 2) }
-            stats.lateness.append(max(0, late))
-            logger.info(
-                step.kind == .timeout ? "escalated" : "paged",
-                metadata: [
-                    "incident.id": id.text, "step": "\(step.number)", "level": "\(step.level)", "who": step.targets.joined(separator: ","),
-                    "channel": step.channel, "late.ms": "\(late)", "reason": step.reason,
-                ])
-        } catch {
-            logger.warn("escalation step not recorded; retrying", metadata: ["incident.id": id.text, "step": "\(pending.number)", "error": "\(error)"])
-            timers.retry(id, pending, at: now + .seconds(1))
-        }
+    private static func attempt(_ actor: IncidentActor, _ pending: PendingStep, _ catalog: OnCallCatalog, _ now: Timestamp) async
+        -> Result<EscalationStep?, IncidentOpError>
+    {
+        do { return .success(try await actor.fireEscalation(pending, catalog: catalog, now: now)) } catch { return .failure(error) }
     }
 
     private func raiseOverdue(_ id: IncidentID, _ pending: PendingStep, owner: NodeID?, now: Timestamp) async {
@@ -139,8 +177,9 @@ actor EscalationSupervisor {
     }
 
     /// Counters, fire lateness percentiles and timer counts.
-    func status() -> (stats: Stats, tracked: Int, ownedPending: Int, warmingUp: Bool) {
-        (stats, timers.tracked, timers.ownedPending, service.sequencer.now < firesFrom)
+    func status(resetLateness: Bool = false) -> (stats: Stats, tracked: Int, ownedPending: Int, warmingUp: Bool) {
+        defer { if resetLateness { stats.lateness.removeAll() } }
+        return (stats, timers.tracked, timers.ownedPending, service.sequencer.now < firesFrom)
     }
 }
 

@@ -185,7 +185,7 @@ actor IncidentActor {
         context.index.update(record.incident.summary)
         let view = EscalationView(record.incident)
         if view != offeredView {
-            if view.isActive || offeredView?.isActive == true { context.escalations.observe(view) }
+            if view.isActive || offeredView?.isActive == true { context.escalations.observe(view, actor: self) }
             offeredView = view
         }
         let confirmedAfter = record.incident.confirmedCategory

@@ -42,10 +42,11 @@ actor IncidentDirectory {
         for i in order {
             let record = records[i]
             let id = record.incident.id
-            entries[id] = .live(IncidentActor(record: record, context: context, now: record.lastEventAt))
+            let a = IncidentActor(record: record, context: context, now: record.lastEventAt)
+            entries[id] = .live(a)
             byKey[record.incident.dedupKey] = id
             noteCounter(id)
-            showNew(record)
+            showNew(record, actor: a)
             if let c = record.incident.confirmedCategory {
                 context.classifier.retrain(tokens: Triage.learningTokens(of: record.incident.opening.alert), from: nil, to: c)
             }
@@ -148,17 +149,17 @@ actor IncidentDirectory {
         let a = IncidentActor(record: record, context: context, now: now)
         entries[id] = .live(a)
         byKey[key] = id
-        showNew(record)
+        showNew(record, actor: a)
         return .created(a, record, lsn)
     }
 
     /// Adds a record this directory now holds to the state digest and the summary index.
-    private func showNew(_ record: IncidentRecord) {
+    private func showNew(_ record: IncidentRecord, actor: IncidentActor) {
         let id = record.incident.id
         context.digest.set(id, bucket: StateDigest.bucket(of: id), units: record.digestUnits, from: 0, to: record.digest)
         context.index.update(record.incident.summary)
         let view = EscalationView(record.incident)
-        if view.isActive { context.escalations.observe(view) }
+        if view.isActive { context.escalations.observe(view, actor: actor) }
     }
 
     // MARK: - Replication
@@ -231,7 +232,7 @@ actor IncidentDirectory {
             byKey[key] = id
         }
         noteCounter(id)
-        showNew(record)
+        showNew(record, actor: a)
         return (a, lsn)
     }
 

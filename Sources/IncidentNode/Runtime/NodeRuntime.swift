@@ -213,7 +213,7 @@ public final class NodeRuntime: Sendable {
             group.addTask { await self.admin.run() }
             group.addTask { await self.backgroundLoop() }
             group.addTask { await self.cluster.run() }
-            group.addTask { await self.escalation.run() }
+            group.addTask(priority: .high) { await self.escalation.run() }  // pages before bulk intake
             for await _ in stopSignal { break }
             admin.stop()
             await cluster.stop()
