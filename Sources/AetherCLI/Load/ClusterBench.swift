@@ -88,6 +88,7 @@ enum ClusterBench {
         if ctx.wants("C3") { out.append(try crashDetection(ctx, regions: nil)) }
         if ctx.wants("C4") { out.append(try convergenceAfterPartition(ctx)) }
         if ctx.wants("C5") || ctx.wants("C6") { out += try catchUpAndSteadyState(ctx) }
+        if ctx.wants("C7") { out.append(try EscalationFailoverBench.row(ctx)) }
         if ctx.wants("R1") || ctx.wants("R2") || ctx.wants("R3") { out += try regions(ctx) }
         return out
     }
