@@ -199,15 +199,21 @@ extension NodeTests {
         }
 
         @Test func complexityEscalationAndAutoAssignUseTheCatalog() async throws {
-            try await withNodeClient { node in
+            try await withNodeClient({ $0.escalationWarmup = .zero }) { node in
                 let c = try node.client()
                 try Self.setUp(c)
                 let id = try c.ingest(["title": "Replication lag", "service": "payment-service"])
+                for _ in 0..<20 { #expect(try c.ingest(["title": "Replication lag", "service": "payment-service"]) == id) }
                 let assigned = try c.ok("incident.assign", ["id": .string(id), "auto": true])
                 let onCall = try c.ok("oncall.who", ["schedule": "primary"])["on_call"]
                 #expect(assigned["assignee"] == onCall)
                 let escalated = try c.ok("incident.escalate", ["id": .string(id), "reason": "complexity"])
                 #expect(escalated["assignee"] == "payments-db")
+                func pages() throws -> Int { (try c.incident(id)["timeline"]?.arrayValue ?? []).filter { $0["kind"] == "paged" }.count }
+                let deadline = Date().addingTimeInterval(2)
+                while try pages() == 0 && Date() < deadline { usleep(10_000) }
+                usleep(100_000)
+                #expect(try pages() == 1, "one page per step, not one per alert")
                 let none = try c.ingest(["title": "x", "service": "unknown-service"])
                 let e = try c.fails("incident.assign", ["id": .string(none), "auto": true])
                 #expect(e.code == .unavailable && e.message.contains("unknown-service"))
