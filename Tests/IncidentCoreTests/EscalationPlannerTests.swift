@@ -331,6 +331,31 @@ struct EscalationPlannerTests {
         #expect(other.incident == d.incident && other.digest == d.record.digest)
     }
 
+    @Test("a reopened incident is paged again from level 1, with a fresh response deadline; numbers continue")
+    func reopenedStartsOver() throws {
+        var d = EscalationDriver(policy: twoLevels(), responseTarget: .seconds(30 * 60))
+        _ = d.run(until: at(5))  // steps 1 and 2
+        d.acknowledge(at: at(6))
+        d.apply(.resolved(description: "fixed"), at: at(7))
+        #expect(d.pending() == nil)
+        d.apply(.reopened(reason: "it came back"), at: at(20))
+        #expect(d.incident.status == .reopened)
+        #expect(d.pending() == PendingStep(number: 3, due: at(20), kind: .page))
+        let steps = d.run(until: at(60))
+        #expect(steps.map { ($0.1.kind, $0.1.level) } == [(.page, 1), (.page, 2), (.timeout, 0)].map { ($0.0, UInt16($0.1)) })
+        #expect(steps.map(\.0.due) == [at(20), at(25), at(35)])
+        #expect(steps[2].1.reason.contains("after reopening") || steps[2].1.reason.contains("exhausted"))
+        // An acknowledgement after the reopening stops it again.
+        var e = EscalationDriver(policy: twoLevels(), responseTarget: .seconds(30 * 60))
+        _ = e.run(until: at(0))
+        e.apply(.resolved(description: "fixed"), at: at(1))
+        e.apply(.reopened(reason: "again"), at: at(2))
+        _ = e.run(until: at(2))
+        e.acknowledge(at: at(3))
+        #expect(e.incident.status == .acknowledged)
+        #expect(e.pending() == nil)
+    }
+
     @Test("resolved, mitigated and investigating incidents have nothing pending", arguments: [
         IncidentEventBody.statusChanged(.investigating, note: "looking"),
         .workaroundApplied(description: "failover"),

@@ -30,8 +30,8 @@ public struct EscalationView: Sendable, Equatable {
         escalation = i.escalation
     }
 
-    /// Whether escalation can still do anything for it (triggered or acknowledged).
-    public var isActive: Bool { status == .triggered || status == .acknowledged }
+    /// Whether escalation can still do anything for it (triggered, reopened or acknowledged).
+    public var isActive: Bool { status == .triggered || status == .reopened || status == .acknowledged }
 }
 
 /// The step an incident is waiting for: its number, when it is due and what it will do.
@@ -58,6 +58,8 @@ public struct PendingStep: Sendable, Equatable {
 ///   repeat pass), or after the last pass the `timeout` escalation;
 /// - triggered and never acknowledged: the severity's response target is a deadline too; when it
 ///   comes first, the `timeout` escalation happens then (once per incident);
+/// - reopened: as triggered, starting over from level 1 at the reopening (with a fresh response
+///   deadline), step numbers continuing;
 /// - acknowledged, with an `ackTimeout`: an ack-timeout step at last acknowledgement + timeout;
 /// - otherwise nothing.
 public enum EscalationPlanner {
@@ -66,17 +68,19 @@ public enum EscalationPlanner {
         let e = view.escalation
         let number = e.lastStep + 1
         switch view.status {
-        case .triggered:
+        case .triggered, .reopened:
+            // Escalation runs from the opening, or from the last reopening.
+            let base = e.restartedAt ?? view.createdAt
             var best: PendingStep?
             if let policy {
                 if e.lastStep == 0 || e.level == 0 {
-                    best = PendingStep(number: number, due: view.createdAt, kind: .page)
+                    best = PendingStep(number: number, due: base, kind: .page)
                 } else if let due = e.nextDueAt, let kind = following(e, in: policy) {
                     best = PendingStep(number: number, due: due, kind: kind)
                 }
             }
-            if !e.timedOut && view.acknowledgedAt == nil {
-                let deadline = view.createdAt + responseTarget
+            if !e.timedOut && e.lastAcknowledgedAt == nil {
+                let deadline = base + responseTarget
                 if best == nil || deadline < best!.due { best = PendingStep(number: number, due: deadline, kind: .timeout) }
             }
             return best
@@ -157,7 +161,7 @@ public enum EscalationPlanner {
             let why =
                 exhausted
                 ? "policy \(name) exhausted without acknowledgement"
-                : "\(view.severity) response target missed: unacknowledged \(seconds(pending.due - view.createdAt)) after opening"
+                : "\(view.severity) response target missed: unacknowledged \(seconds(pending.due - (e.restartedAt ?? view.createdAt))) after \(e.restartedAt == nil ? "opening" : "reopening")"
             return EscalationStep(
                 number: pending.number, kind: .timeout, level: 0, pass: e.pass, policy: name, targets: policy?.managers ?? [],
                 channel: channel, severity: raised, nextDueAt: lastStep ? nil : e.nextDueAt, reason: why)

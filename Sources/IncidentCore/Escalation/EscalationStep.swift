@@ -98,7 +98,20 @@ public struct EscalationState: Sendable, Equatable {
     public var lastAcknowledgedAt: Timestamp?
     /// When the last ack-timeout step made the incident triggered again.
     public var retriggeredAt: Timestamp?
+    /// When the incident was last reopened: escalation starts over from level 1 then.
+    public var restartedAt: Timestamp?
 
     /// The state before any step.
     public init() {}
+
+    /// Starts escalation over (the incident was reopened): level 1 next, a fresh response
+    /// deadline, no acknowledgement yet; step numbers keep counting.
+    mutating func restart(at t: Timestamp) {
+        level = 0
+        pass = 0
+        nextDueAt = nil
+        timedOut = false
+        lastAcknowledgedAt = nil
+        restartedAt = t
+    }
 }

@@ -163,6 +163,7 @@ public struct Incident: Sendable, Equatable {
             }
         case .reopened:
             if moveIfAllowed(to: .reopened) {
+                escalation.restart(at: at)
                 reopenCount += 1
                 sourceResolved = false
                 resolvedAt = nil  // no longer resolved: MTTR and SLA count the final resolution
