@@ -1,6 +1,6 @@
 /// The slice of an incident escalation needs: small enough to keep for every open incident on every
 /// node (the escalation supervisor does, so a new owner knows every deadline at once).
-public struct EscalationView: Sendable, Equatable {
+public struct EscalationView: Sendable, Hashable {
     /// The incident.
     public var id: IncidentID
     /// Its dedup key (ownership follows it).
@@ -13,8 +13,6 @@ public struct EscalationView: Sendable, Equatable {
     public var severity: Severity
     /// Opened at.
     public var createdAt: Timestamp
-    /// First acknowledgement (nil: never acknowledged, so the response target still applies).
-    public var acknowledgedAt: Timestamp?
     /// Steps so far.
     public var escalation: EscalationState
 
@@ -26,7 +24,6 @@ public struct EscalationView: Sendable, Equatable {
         status = i.status
         severity = i.severity
         createdAt = i.createdAt
-        acknowledgedAt = i.acknowledgedAt
         escalation = i.escalation
     }
 
@@ -69,8 +66,9 @@ public enum EscalationPlanner {
         let number = e.lastStep + 1
         switch view.status {
         case .triggered, .reopened:
-            // Escalation runs from the opening, or from the last reopening.
-            let base = e.restartedAt ?? view.createdAt
+            // Escalation runs from the opening, or from the last reopening — 1 ms after it, so the
+            // step's event orders after the reopening event (same millisecond: the step id would sort first).
+            let base = e.restartedAt.map { $0 + .milliseconds(1) } ?? view.createdAt
             var best: PendingStep?
             if let policy {
                 if e.lastStep == 0 || e.level == 0 {

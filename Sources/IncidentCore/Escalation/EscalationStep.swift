@@ -83,7 +83,7 @@ public struct EscalationStep: Sendable, Equatable {
 
 /// Where an incident's escalation stands: folded from its escalation-step and acknowledgement
 /// events, read by `EscalationPlanner`.
-public struct EscalationState: Sendable, Equatable {
+public struct EscalationState: Sendable, Hashable {
     /// The last step applied (0: none yet).
     public var lastStep: UInt32 = 0
     /// Level of the last page (1-based; 0 before the first).

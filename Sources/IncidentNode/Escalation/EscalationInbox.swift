@@ -19,7 +19,7 @@ final class EscalationInbox: Sendable {
     func drain() -> [(EscalationView, IncidentActor)] {
         views.withLock { v in
             guard !v.isEmpty else { return [] }
-            defer { v.removeAll(keepingCapacity: true) }
+            defer { v.removeAll() }  // not keeping capacity: a burst of 100,000 views must not stay resident
             return Array(v.values)
         }
     }

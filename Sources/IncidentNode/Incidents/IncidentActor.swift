@@ -45,8 +45,9 @@ actor IncidentActor {
     private let context: Context
     private var passivated = false
     private(set) var lastChange: Timestamp
-    /// The escalation view last offered to the supervisor.
-    private var offeredView: EscalationView?
+    /// A hash of the escalation view last offered to the supervisor (a hash, not the view: one
+    /// word per incident), and whether that view was active.
+    private var offeredView: (hash: Int, active: Bool)?
 
     init(record: IncidentRecord, context: Context, now: Timestamp) {
         self.id = record.incident.id
@@ -184,9 +185,10 @@ actor IncidentActor {
         context.digest.set(id, bucket: bucket, units: record.digestUnits - unitsBefore, from: digestBefore, to: record.digest)
         context.index.update(record.incident.summary)
         let view = EscalationView(record.incident)
-        if view != offeredView {
-            if view.isActive || offeredView?.isActive == true { context.escalations.observe(view, actor: self) }
-            offeredView = view
+        let hash = view.hashValue
+        if hash != offeredView?.hash {
+            if view.isActive || offeredView?.active == true { context.escalations.observe(view, actor: self) }
+            offeredView = (hash, view.isActive)
         }
         let confirmedAfter = record.incident.confirmedCategory
         if confirmedAfter != confirmedBefore {
