@@ -198,6 +198,23 @@ extension NodeTests {
             }
         }
 
+        @Test func aPolicyAddedLaterReachesIncidentsAlreadyOpen() async throws {
+            try await withNodeClient({ $0.escalationWarmup = .zero }) { node in
+                let c = try node.client()
+                // Acknowledged before its service had a policy: nothing pending, not tracked.
+                let id = try c.ingest(["title": "Disk full", "service": "payment-service"])
+                _ = try c.ok("incident.ack", ["id": .string(id)])
+                try Self.setUp(c, delay: 600, ackTimeout: 1)
+                let deadline = Date().addingTimeInterval(5)
+                var pages: [JSONValue] = []
+                while pages.isEmpty && Date() < deadline {
+                    usleep(50_000)
+                    pages = (try c.incident(id)["timeline"]?.arrayValue ?? []).filter { $0["kind"] == "paged" }
+                }
+                #expect(pages.first?["details"]?["ack_timeout"] == true, "\(pages)")
+            }
+        }
+
         @Test func complexityEscalationAndAutoAssignUseTheCatalog() async throws {
             try await withNodeClient({ $0.escalationWarmup = .zero }) { node in
                 let c = try node.client()

@@ -55,17 +55,19 @@ public struct EscalationTimers: Sendable {
         self.owners = [node]
     }
 
-    /// Incidents tracked (active ones).
+    /// Incidents tracked: active ones with a step pending.
     public var tracked: Int { entries.count }
     /// Tracked incidents with a pending step that this node owns.
     public var ownedPending: Int { entries.values.reduce(0) { $0 + ($1.owned && $1.pending != nil ? 1 : 0) } }
     /// The earliest deadline in the heap (possibly stale), for the shell's sleep.
     public var nextWake: Timestamp? { heap.peek?.at }
 
-    /// Takes an incident's new view and pending step (nil: nothing pending, or no longer active).
+    /// Takes an incident's new view and pending step. An incident with nothing pending (or no
+    /// longer active) is dropped: memory goes to incidents that have a deadline; when the catalog
+    /// changes, the shell offers every active incident again.
     public mutating func update(_ view: EscalationView, pending: PendingStep?) {
-        guard view.isActive else {
-            entries[view.id] = nil
+        guard view.isActive, let pending else {
+            remove(view.id)
             return
         }
         var entry = entries[view.id] ?? Entry(view: view, pending: nil, owned: isOwned(view.dedupKey))
@@ -73,16 +75,29 @@ public struct EscalationTimers: Sendable {
         let changed = entry.pending != pending
         entry.pending = pending
         entries[view.id] = entry
-        if changed, let p = pending { heap.push(Deadline(at: p.due, id: view.id, number: p.number, watch: false)) }
+        if changed { heap.push(Deadline(at: pending.due, id: view.id, number: pending.number, watch: false)) }
         compactIfNeeded()
     }
 
     /// Recomputes every pending step (the catalog changed: policies, services, targets).
     public mutating func replan(_ plan: (EscalationView) -> PendingStep?) {
         for id in Array(entries.keys) {
-            let view = entries[id]!.view
-            entries[id]!.pending = plan(view)
+            if let p = plan(entries[id]!.view) { entries[id]!.pending = p } else { entries[id] = nil }
         }
+        rebuildHeap()
+        shrinkIfNeeded()
+    }
+
+    private mutating func remove(_ id: IncidentID) {
+        guard entries.removeValue(forKey: id) != nil else { return }
+        shrinkIfNeeded()
+    }
+
+    /// A dictionary keeps its capacity when emptied; after a storm's incidents are acknowledged,
+    /// give the memory back.
+    private mutating func shrinkIfNeeded() {
+        guard entries.capacity > 4096, entries.count * 4 < entries.capacity else { return }
+        entries = Dictionary(uniqueKeysWithValues: entries.map { ($0.key, $0.value) })
         rebuildHeap()
     }
 

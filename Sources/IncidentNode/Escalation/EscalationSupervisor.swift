@@ -36,9 +36,9 @@ actor EscalationSupervisor {
     /// until peers have pushed and anti-entropy has run, and must not page from it.
     private let firesFrom: Timestamp
     private var timers: EscalationTimers
-    /// The actor of every tracked (active) incident.
+    /// The actor of every tracked incident (active, with a step pending).
     private var actors: [IncidentID: IncidentActor] = [:]
-    private var catalogVersion: UInt64 = .max
+    private var catalogVersion: UInt64
     private var stats = Stats()
     private static let latencySamples = 200_000
     /// Most incident actors firing at once.
@@ -57,6 +57,7 @@ actor EscalationSupervisor {
         self.logger = logger
         self.tick = tick
         self.timers = EscalationTimers(node: node, overdueAfter: overdueAfter, ownerOf: { Rendezvous.owner(of: $0, among: $1) })
+        self.catalogVersion = catalog.version  // recovery offered every active incident already
     }
 
     /// Runs until cancelled.
@@ -76,14 +77,19 @@ actor EscalationSupervisor {
         let snapshot = catalog.current
         let version = catalog.version
         let plan = planner(snapshot)
-        for (view, actor) in inbox.drain() {
-            timers.update(view, pending: plan(view))
-            actors[view.id] = view.isActive ? actor : nil
-        }
+        var offered = inbox.drain()
         if version != catalogVersion {
+            // The catalog changed: every active incident may have a new deadline, tracked or not.
             catalogVersion = version
             timers.replan(plan)
+            offered += await activeViews()
         }
+        for (view, actor) in offered {
+            let pending = plan(view)
+            timers.update(view, pending: pending)
+            if pending != nil { actors[view.id] = actor } else { actors.removeValue(forKey: view.id) }
+        }
+        if actors.capacity > 4096 && actors.count * 4 < actors.capacity { actors = Dictionary(uniqueKeysWithValues: actors.map { ($0.key, $0.value) }) }
         timers.setOwners(owners())
         guard now >= firesFrom else { return }  // warming up: deadlines wait in the heap
         var fires: [(IncidentID, PendingStep)] = []
@@ -142,6 +148,17 @@ actor EscalationSupervisor {
         }
         // The `log` channel: one line per page, written together.
         if !pages.isEmpty { logger.info(pages.joined(separator: "\n")) }
+    }
+
+    /// The views of every active incident, from their actors (after a catalog change).
+    private func activeViews() async -> [(EscalationView, IncidentActor)] {
+        var out: [(EscalationView, IncidentActor)] = []
+        for (_, entry) in await service.directory.allEntries() {
+            guard case .live(let actor) = entry else { continue }
+            let view = await actor.escalationView
+            if view.isActive { out.append((view, actor)) }
+        }
+        return out
     }
 
     private func planner(_ snapshot: OnCallCatalog) -> (EscalationView) -> PendingStep? {

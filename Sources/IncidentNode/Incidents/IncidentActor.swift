@@ -60,6 +60,9 @@ actor IncidentActor {
     /// The current record (a value copy).
     var current: IncidentRecord { record }
 
+    /// What escalation needs of the incident now.
+    var escalationView: EscalationView { EscalationView(record.incident) }
+
     /// Runs an operator or source command; returns the new record and the LSN to wait for (0 when
     /// nothing changed).
     func execute(_ command: IncidentCommand, actor: String) throws(IncidentOpError) -> (IncidentRecord, UInt64) {
