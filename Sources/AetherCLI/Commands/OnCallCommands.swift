@@ -104,7 +104,8 @@ enum OnCallCommands {
         inv.show(r) { r in
             keyValues([
                 ("warming up", r["warming_up"]?.boolValue == true ? "yes (steps wait until the node has caught up)" : "no"),
-                ("incidents tracked", IncidentRendering.text(r["tracked"])), ("owned with a step pending", IncidentRendering.text(r["owned_pending"])),
+                ("steps due within a minute", IncidentRendering.text(r["tracked"])),
+                ("steps due later (parked)", IncidentRendering.text(r["parked"])), ("owned with a step pending", IncidentRendering.text(r["owned_pending"])),
                 ("steps fired", IncidentRendering.text(r["fired"])), ("stale fires skipped", IncidentRendering.text(r["stale_fires"])),
                 ("overdue alarms raised", IncidentRendering.text(r["overdue_raised"])), ("supervisor restarts", IncidentRendering.text(r["restarts"])),
                 ("lateness p50 / p99 / max", "\(IncidentRendering.text(r["lateness_p50_ms"])) / \(IncidentRendering.text(r["lateness_p99_ms"])) / \(IncidentRendering.text(r["lateness_max_ms"])) ms"),

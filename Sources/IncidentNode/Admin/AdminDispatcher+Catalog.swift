@@ -129,14 +129,14 @@ extension AdminDispatcher {
 
     /// Counters and fire lateness; `resetLateness` starts a new lateness window (benchmarks).
     func escalationStatus(resetLateness: Bool) async -> JSONValue {
-        let (stats, tracked, owned, warmingUp) = await escalation.status(resetLateness: resetLateness)
+        let (stats, tracked, parked, owned, warmingUp) = await escalation.status(resetLateness: resetLateness)
         let sorted = stats.lateness.sorted()
         func pct(_ p: Double) -> JSONValue {
             guard !sorted.isEmpty else { return .null }
             return .int(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))])
         }
         return [
-            "warming_up": .bool(warmingUp), "tracked": .int(Int64(tracked)), "owned_pending": .int(Int64(owned)), "fired": .int(Int64(stats.fired)),
+            "warming_up": .bool(warmingUp), "tracked": .int(Int64(tracked)), "parked": .int(Int64(parked)), "owned_pending": .int(Int64(owned)), "fired": .int(Int64(stats.fired)),
             "stale_fires": .int(Int64(stats.staleFires)), "overdue_raised": .int(Int64(stats.overdueRaised)),
             "restarts": .int(Int64(stats.restarts)), "lateness_samples": .int(Int64(sorted.count)),
             "lateness_p50_ms": pct(0.5), "lateness_p99_ms": pct(0.99), "lateness_max_ms": sorted.last.map { .int($0) } ?? .null,

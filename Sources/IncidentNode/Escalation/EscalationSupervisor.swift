@@ -36,8 +36,21 @@ actor EscalationSupervisor {
     /// until peers have pushed and anti-entropy has run, and must not page from it.
     private let firesFrom: Timestamp
     private var timers: EscalationTimers
-    /// The actor of every tracked incident (active, with a step pending).
+    /// The actor of every incident in `timers` (active, with a step pending within `horizon`).
     private var actors: [IncidentID: IncidentActor] = [:]
+    /// Incidents whose next step is more than `horizon` away: only its due time and actor, a tenth
+    /// of a tracked view's memory (100,000 fresh incidents wait hours for their response deadline).
+    private var parked: [IncidentID: (due: Timestamp, actor: IncidentActor)] = [:]
+    private var parkedHeap = MinHeap<Parked>()
+    /// How far ahead steps are tracked with their views.
+    static let horizon: Duration = .seconds(60)
+
+    private struct Parked: Comparable, Sendable {
+        var wake: Timestamp
+        var id: IncidentID
+        var due: Timestamp
+        static func < (a: Parked, b: Parked) -> Bool { a.wake != b.wake ? a.wake < b.wake : a.id < b.id }
+    }
     private var catalogVersion: UInt64
     private var stats = Stats()
     private static let latencySamples = 200_000
@@ -84,12 +97,10 @@ actor EscalationSupervisor {
             timers.replan(plan)
             offered += await activeViews()
         }
-        for (view, actor) in offered {
-            let pending = plan(view)
-            timers.update(view, pending: pending)
-            if pending != nil { actors[view.id] = actor } else { actors.removeValue(forKey: view.id) }
-        }
-        if actors.capacity > 4096 && actors.count * 4 < actors.capacity { actors = Dictionary(uniqueKeysWithValues: actors.map { ($0.key, $0.value) }) }
+        offered += await unparked(now: now)
+        for (view, actor) in offered { track(view, actor, pending: plan(view), now: now) }
+        actors.shrinkIfSparse()
+        parked.shrinkIfSparse()
         timers.setOwners(owners())
         guard now >= firesFrom else { return }  // warming up: deadlines wait in the heap
         var fires: [(IncidentID, PendingStep)] = []
@@ -150,6 +161,33 @@ actor EscalationSupervisor {
         if !pages.isEmpty { logger.info(pages.joined(separator: "\n")) }
     }
 
+    /// Files an incident under the near timers (with its view) or, when its step is more than
+    /// `horizon` away, parks it with only its due time and actor.
+    private func track(_ view: EscalationView, _ actor: IncidentActor, pending: PendingStep?, now: Timestamp) {
+        if let p = pending, p.due > now + Self.horizon {
+            timers.update(view, pending: nil)
+            actors.removeValue(forKey: view.id)
+            if parked[view.id]?.due != p.due { parkedHeap.push(Parked(wake: p.due - Self.horizon, id: view.id, due: p.due)) }
+            parked[view.id] = (p.due, actor)
+        } else {
+            parked.removeValue(forKey: view.id)
+            timers.update(view, pending: pending)
+            if pending != nil { actors[view.id] = actor } else { actors.removeValue(forKey: view.id) }
+        }
+    }
+
+    /// Parked incidents whose step came within the horizon, with their current views.
+    private func unparked(now: Timestamp) async -> [(EscalationView, IncidentActor)] {
+        var out: [(EscalationView, IncidentActor)] = []
+        while let top = parkedHeap.peek, top.wake <= now {
+            _ = parkedHeap.pop()
+            guard let (due, actor) = parked[top.id], due == top.due else { continue }  // moved on since
+            parked.removeValue(forKey: top.id)
+            out.append((await actor.escalationView, actor))
+        }
+        return out
+    }
+
     /// The views of every active incident, from their actors (after a catalog change).
     private func activeViews() async -> [(EscalationView, IncidentActor)] {
         var out: [(EscalationView, IncidentActor)] = []
@@ -194,9 +232,9 @@ actor EscalationSupervisor {
     }
 
     /// Counters, fire lateness percentiles and timer counts.
-    func status(resetLateness: Bool = false) -> (stats: Stats, tracked: Int, ownedPending: Int, warmingUp: Bool) {
+    func status(resetLateness: Bool = false) -> (stats: Stats, tracked: Int, parked: Int, ownedPending: Int, warmingUp: Bool) {
         defer { if resetLateness { stats.lateness.removeAll() } }
-        return (stats, timers.tracked, timers.ownedPending, service.sequencer.now < firesFrom)
+        return (stats, timers.tracked, parked.count, timers.ownedPending, service.sequencer.now < firesFrom)
     }
 }
 
@@ -221,5 +259,13 @@ enum Supervision {
             await onRestart()
             try? await Task.sleep(for: .milliseconds(100 * restarts.count))
         }
+    }
+}
+
+extension Dictionary {
+    /// Dictionaries keep their capacity when emptied; after a storm, give the memory back.
+    mutating func shrinkIfSparse() {
+        guard capacity > 4096, count * 4 < capacity else { return }
+        self = Dictionary(uniqueKeysWithValues: map { ($0.key, $0.value) })
     }
 }
