@@ -45,7 +45,7 @@ struct ClusterProcessTests {
             try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         }
 
-        func start(_ id: String, peers: [SocketAddress], keyFile: String? = nil) throws -> Node {
+        func start(_ id: String, peers: [SocketAddress], keyFile: String? = nil, extra: [String] = []) throws -> Node {
             let dir = root + "/" + id
             let log = root + "/\(id).log"
             var args = [
@@ -54,6 +54,7 @@ struct ClusterProcessTests {
             ]
             if let keyFile { args += ["--cluster-key-file", keyFile] }
             if !peers.isEmpty { args += ["--peers", peers.map(\.description).joined(separator: ",")] }
+            args += extra
             let p = try ChildProcess(path: ProcessCrashTests.binaryDirectory + "/aetherd", arguments: args, stderrPath: log)
             guard let line = p.readLine(timeoutMillis: 60_000), line.hasPrefix("aetherd ready") else {
                 p.kill9()

@@ -112,4 +112,44 @@ struct EscalationProcessTests {
             }
         }
     }
+
+    @Test("an owner that does not fire a due step (stuck warming up) is noticed: another node raises escalation_overdue")
+    func stuckOwnerRaisesTheWatchdog() async throws {
+        try await onThread {
+            let cluster = try Cluster()
+            defer { cluster.stop() }
+            func config(_ name: String, _ json: String) throws -> String {
+                let path = cluster.root + "/\(name).json"
+                try json.write(toFile: path, atomically: true, encoding: .utf8)
+                return path
+            }
+            // node1 watches (no warm-up, alarm 2 s after due); node2 never fires in this test (60 s warm-up).
+            let watcher = try cluster.start("node1", peers: [], extra: ["--config", try config("n1", #"{"escalation_warmup_ms": 0, "escalation_overdue_after_s": 2}"#)])
+            let stuck = try cluster.start("node2", peers: [watcher.gossip], extra: ["--config", try config("n2", #"{"escalation_warmup_ms": 60000}"#)])
+            cluster.nodes = [watcher, stuck]
+            try cluster.waitForMembers(2)
+            let c = try Client(watcher.admin)
+            try Self.setCatalog(c, delay: 600)
+            // An incident node2 owns: its level 1 is due at once and never fires.
+            var stuckID: String?
+            for k in 0..<64 where stuckID == nil {
+                let r = try c.call("alert.ingest", ["title": "Queue backlog", "service": "payment-service", "dedup_key": .string("stuck-\(k)")])
+                let id = try #require(r["incident_id"]?.stringValue)
+                if try c.call("incident.get", ["id": .string(id)])["owner"]?.stringValue == "node2" { stuckID = id }
+            }
+            let id = try #require(stuckID)
+            let deadline = Date().addingTimeInterval(15)
+            var alarm: JSONValue?
+            while alarm == nil && Date() < deadline {
+                usleep(100_000)
+                let list = try c.call("incident.list", ["dedup_key": .string("escalation_overdue:\(id)")])["incidents"]?.arrayValue ?? []
+                alarm = list.first
+            }
+            let found = try #require(alarm, "no escalation_overdue incident: \(cluster.diagnostics())")
+            #expect(found["service"] == "aether")
+            #expect(found["severity"] == "SEV-1")
+            #expect(try Self.pages(c, id).isEmpty, "the stuck owner really did not page")
+            #expect((try c.call("escalation.status")["overdue_raised"]?.intValue ?? 0) >= 1)
+        }
+    }
 }
