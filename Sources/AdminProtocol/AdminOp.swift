@@ -54,6 +54,7 @@ public enum AdminOp: String, Sendable, CaseIterable {
     case oncallGaps = "oncall.gaps"
     case oncallICS = "oncall.ics"
     case escalationStatus = "escalation.status"
+    case escalationResetLateness = "escalation.reset_lateness"
 
     /// The least role allowed to call it.
     public var requiredRole: AdminRole {
@@ -61,7 +62,7 @@ public enum AdminOp: String, Sendable, CaseIterable {
         case .nodeInfo, .clusterStatus, .logDigest, .incidentList, .incidentGet, .metricsGet, .processAnalyze, .catalogGet,
             .catalogList, .oncallWho, .oncallShifts, .oncallGaps, .oncallICS, .escalationStatus:
             .viewer
-        case .adminSnapshot, .clusterFaults, .catalogSet, .catalogDelete:
+        case .adminSnapshot, .clusterFaults, .catalogSet, .catalogDelete, .escalationResetLateness:
             .admin
         default:
             .responder

@@ -71,11 +71,12 @@ enum IncidentCommands {
                 steps.append("\(role) \(p)")
             }
         }
-        if !steps.isEmpty, !inv.global.json { inv.print("\(id.stringValue!): " + steps.joined(separator: "; ")) }
         if inv.flag("auto-assign") {
-            _ = try client.call("incident.assign", ["id": id, "auto": .bool(true)])
+            last = try client.call("incident.assign", ["id": id, "auto": .bool(true)])
+            steps.append("assigned to \(IncidentRendering.text(last["assignee"])) (on call now)")
         }
-        if steps.isEmpty && !inv.flag("auto-assign") {
+        if !steps.isEmpty, !inv.global.json { inv.print("\(id.stringValue!): " + steps.joined(separator: "; ")) }
+        if steps.isEmpty {
             throw CLIError.usage("nothing to do; give --severity, --create-war-room, --assignee, --commander or --auto-assign", inv.spec.usage)
         }
         if inv.global.json { inv.print(last.jsonString) }

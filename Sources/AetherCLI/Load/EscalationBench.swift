@@ -64,7 +64,7 @@ enum EscalationBench {
         // The storm starts before the first level-2 step is due and outlasts the last.
         let sinceOpen = Double(monotonicNanos() - t0) / 1e9
         if sinceOpen < Double(levelDelay) - 1 { usleep(UInt32((Double(levelDelay) - 1 - sinceOpen) * 1e6)) }
-        _ = try client.call("escalation.status", ["reset_lateness": true])
+        _ = try client.call("escalation.reset_lateness")
         var storm = StormConfiguration(nodes: [node.admin])
         storm.total = ctx.n(1_500_000); storm.keys = 1000; storm.batch = 1000; storm.connections = 4; storm.window = 4
         let report = try Bench.checked(Storm.run(storm))

@@ -145,7 +145,7 @@ extension IncidentRecord {
             case .ackTimeout:
                 add("paged", d + [("ack_timeout", .flag(true))])
             case .timeout:
-                if let s = step.severity {
+                if let s = step.severity, s != severity {
                     add(
                         "severity_changed",
                         [("from", .text(severity.description)), ("to", .text(s.description)), ("reason", .text("escalation timeout"))])

@@ -10,6 +10,7 @@ extension Schedule {
     ///   is not after its start, or two overlapping overrides.
     public func validate(knownPeople: Set<String>) throws(DomainError) {
         guard !name.isEmpty else { throw .badRequest("schedule name is empty; expected a name such as payments-primary") }
+        try CatalogName.check(name, kind: "schedule")
         try Self.validateZoneID(timeZone, schedule: name)
         guard !layers.isEmpty else {
             throw .badRequest("schedule '\(name)' has no layers; expected at least one rotation layer")

@@ -137,7 +137,7 @@ final class AdminDispatcher: Sendable {
             try args.only(["id", "assignee", "role", "person", "auto", "actor"])
             if try args.optionalBool("auto") == true {
                 let id = try args.incidentID()
-                let svc = self.service.index.get(id)?.service ?? ""
+                guard let svc = self.service.index.get(id)?.service else { throw AdminError(.notFound, "incident \(id) not found") }
                 let catalog = self.service.catalog.current
                 guard let policy = catalog.policy(forService: svc) else {
                     throw AdminError(.unavailable, "cannot auto-assign \(id): service '\(svc)' has no escalation policy; add one with `aether service set` and `aether policy set`, or assign with --assignee NAME")
@@ -224,8 +224,11 @@ final class AdminDispatcher: Sendable {
         case .oncallWho, .oncallShifts, .oncallGaps, .oncallICS:
             return (.success(try oncallOp(op, args)), 0)
         case .escalationStatus:
-            try args.only(["reset_lateness"])
-            return (.success(await escalationStatus(resetLateness: try args.optionalBool("reset_lateness") ?? false)), 0)
+            try args.only([])
+            return (.success(await escalationStatus(resetLateness: false)), 0)
+        case .escalationResetLateness:
+            try args.only([])
+            return (.success(await escalationStatus(resetLateness: true)), 0)
         case .adminSnapshot:
             try args.only([])
             do {
