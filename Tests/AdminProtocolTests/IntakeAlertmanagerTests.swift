@@ -183,6 +183,7 @@ private let common = #""alertname":"PaymentsDown","job":"payments-api","team":"p
         func body(_ alerts: String) -> String { #"{"version":"4","status":"firing","alerts":\#(alerts)}"# }
         let ok = #"{"status":"firing","labels":{"alertname":"X"},"fingerprint":"f"}"#
         #expect(amRejection("[]") == "body is an array; expected a JSON object")
+        #expect(amRejection("null") == "body is null; expected a JSON object")
         #expect(amRejection(#"{"version":"4""#) == "body is not valid JSON: unexpected end of input at offset 14; expected ',' or '}'")
         #expect(amRejection(body("{}")) == "alerts is an object; expected a list of alerts")
         #expect(amRejection(#"{"version":"4"}"#) == "alerts is missing; expected a list of alerts")

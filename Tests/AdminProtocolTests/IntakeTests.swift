@@ -213,7 +213,7 @@ private let trigger = #"{"routing_key":"rk-payments","event_action":"trigger","p
         #expect(pdErrors("") == ["Event is not valid JSON: unexpected end of input at offset 0; expected a value"])
         #expect(pdErrors("[1]") == ["Event is an array; expected a JSON object"])
         #expect(pdErrors(#""trigger""#) == ["Event is a string; expected a JSON object"])
-        #expect(pdErrors("null") == ["Event is a null; expected a JSON object"])
+        #expect(pdErrors("null") == ["Event is null; expected a JSON object"])
     }
 
     @Test func missingFields() {

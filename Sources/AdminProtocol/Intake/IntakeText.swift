@@ -14,8 +14,9 @@ enum IntakeText {
     /// `s` for an error message: at most 40 characters, then `…`.
     static func clip(_ s: String) -> String { s.count <= 40 ? s : String(s.prefix(40)) + "…" }
 
-    /// `a string`, `an integer`, `an object`: the JSON type of `value` with its article.
+    /// `a string`, `an integer`, `an object`, `null`: the JSON type of `value` with its article.
     static func typePhrase(_ value: JSONValue) -> String {
+        if value.isNull { return "null" }
         let name = value.typeName
         return (name.first.map { "aeiou".contains($0) } ?? false ? "an " : "a ") + name
     }
