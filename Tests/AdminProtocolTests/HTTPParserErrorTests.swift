@@ -47,7 +47,11 @@ let httpErrorCases: [HTTPErrorCase] = [
     HTTPErrorCase("GET / HTTP/1.1\r\n\tHost: h\r\n\r\n", 400, "'\\x09Host: h'"),
     HTTPErrorCase("GET / HTTP/1.1\r\nHost: h\r\nX(y): 1\r\n\r\n", 400, "name 'X(y)' is not a token"),
     HTTPErrorCase("GET / HTTP/1.1\r\nHost: h\r\n: v\r\n\r\n", 400, "name '' is not a token"),
-    HTTPErrorCase("GET / HTTP/1.1\r\nHost: h\r\nX-A: a\u{1}b\r\n\r\n", 400, "'X-A' has a control byte in its value 'a\\x01b'"),
+    HTTPErrorCase(
+        "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\u{1}b\r\n\r\n",
+        400,
+        "'X-A' has a control byte in its value 'a\\x01b'"
+    ),
     HTTPErrorCase("GET / HTTP/1.1\r\nHost: h\r\nX-A: a\rb\r\n\r\n", 400, "value 'a\\x0Db'"),
     // Host.
     HTTPErrorCase("GET / HTTP/1.1\r\nAccept: */*\r\n\r\n", 400, "HTTP/1.1 request has no Host header"),
@@ -60,24 +64,40 @@ let httpErrorCases: [HTTPErrorCase] = [
     HTTPErrorCase("POST / HTTP/1.1\r\nHost: h\r\nContent-Length:\r\n\r\n", 400, "Content-Length ''"),
     HTTPErrorCase("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: +5\r\n\r\n", 400, "Content-Length '+5'"),
     HTTPErrorCase(
-        "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\ncontent-length: 6\r\n\r\nhello", 400,
-        "values '5' and '6' disagree"),
+        "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\ncontent-length: 6\r\n\r\nhello",
+        400,
+        "values '5' and '6' disagree"
+    ),
     HTTPErrorCase("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1048577\r\n\r\n", 413, "Content-Length 1048577"),
     HTTPErrorCase(
-        "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999999999999999\r\n\r\n", 413,
-        "Content-Length 99999999999999999999999999"),
+        "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999999999999999\r\n\r\n",
+        413,
+        "Content-Length 99999999999999999999999999"
+    ),
     // Transfer-Encoding.
     HTTPErrorCase("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n", 501, "transfer coding 'gzip'"),
     HTTPErrorCase("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501, "'gzip'"),
-    HTTPErrorCase("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: br\r\n\r\n", 501, "'br'"),
-    HTTPErrorCase("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", 400, "'chunked, chunked'"),
+    HTTPErrorCase(
+        "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: br\r\n\r\n",
+        501,
+        "'br'"
+    ),
+    HTTPErrorCase(
+        "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, chunked\r\n\r\n",
+        400,
+        "'chunked, chunked'"
+    ),
     HTTPErrorCase("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding:\r\n\r\n", 400, "Transfer-Encoding ''"),
     HTTPErrorCase(
-        "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n", 400,
-        "both Transfer-Encoding 'chunked' and Content-Length '3'"),
+        "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n",
+        400,
+        "both Transfer-Encoding 'chunked' and Content-Length '3'"
+    ),
     HTTPErrorCase(
-        "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: gzip\r\n\r\n", 400,
-        "both Transfer-Encoding 'gzip' and Content-Length '3'"),
+        "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nTransfer-Encoding: gzip\r\n\r\n",
+        400,
+        "both Transfer-Encoding 'gzip' and Content-Length '3'"
+    ),
     // Chunked body.
     HTTPErrorCase("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400, "chunk size 'zz'"),
     HTTPErrorCase("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n\r\n", 400, "chunk size ''"),
@@ -85,26 +105,43 @@ let httpErrorCases: [HTTPErrorCase] = [
     HTTPErrorCase("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n 5\r\n", 400, "chunk size ' 5'"),
     HTTPErrorCase("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5x\r\n", 400, "chunk size '5x'"),
     HTTPErrorCase(
-        "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n", 400,
-        "chunk data is followed by 'c…', not CRLF"),
+        "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n",
+        400,
+        "chunk data is followed by 'c…', not CRLF"
+    ),
     HTTPErrorCase(
-        "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n100001\r\nx\r\n0\r\n\r\n", 413,
-        "(chunk size '100001')"),
+        "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n100001\r\nx\r\n0\r\n\r\n",
+        413,
+        "(chunk size '100001')"
+    ),
     HTTPErrorCase(
-        "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffffffffff\r\n", 413,
-        "chunk size 'fffffffffffffffffffffff'"),
+        "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffffffffff\r\n",
+        413,
+        "chunk size 'fffffffffffffffffffffff'"
+    ),
     HTTPErrorCase(
-        "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nBad Trailer: x\r\n\r\n", 400,
-        "'Bad Trailer'"),
+        "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nBad Trailer: x\r\n\r\n",
+        400,
+        "'Bad Trailer'"
+    ),
     HTTPErrorCase(
-        "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" + String(repeating: "0", count: 1025) + "\r\n",
-        400, "chunk-size line '00000000"),
+        "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" + String(repeating: "0", count: 1025)
+            + "\r\n",
+        400,
+        "chunk-size line '00000000"
+    ),
     // Sizes.
     HTTPErrorCase("GET /" + String(repeating: "a", count: 9000) + " HTTP/1.1\r\n\r\n", 414, "request line 'GET /aaaa"),
-    HTTPErrorCase("GET / HTTP/1.1\r\nHost: h\r\nX: " + String(repeating: "v", count: 17000) + "\r\n\r\n", 431, "'X: vvvv"),
     HTTPErrorCase(
-        "GET / HTTP/1.1\r\nHost: h\r\n" + (0..<100).map { "X-\($0): 1\r\n" }.joined() + "\r\n", 431,
-        "more than 100 header lines"),
+        "GET / HTTP/1.1\r\nHost: h\r\nX: " + String(repeating: "v", count: 17000) + "\r\n\r\n",
+        431,
+        "'X: vvvv"
+    ),
+    HTTPErrorCase(
+        "GET / HTTP/1.1\r\nHost: h\r\n" + (0..<100).map { "X-\($0): 1\r\n" }.joined() + "\r\n",
+        431,
+        "more than 100 header lines"
+    ),
 ]
 
 @Suite struct HTTPRequestParserErrorTests {
@@ -126,8 +163,16 @@ let httpErrorCases: [HTTPErrorCase] = [
     @Test func oversizedContentLengthFailsBeforeTheBody() {
         var p = HTTPRequestParser()
         let out = httpFeed(&p, "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2000000\r\n\r\n")
-        #expect(out == .error([], HTTPParseError(
-            status: 413, message: "Content-Length 2000000 is over the 1048576-byte body limit")))
+        #expect(
+            out
+                == .error(
+                    [],
+                    HTTPParseError(
+                        status: 413,
+                        message: "Content-Length 2000000 is over the 1048576-byte body limit"
+                    )
+                )
+        )
     }
 
     @Test func overLongLinesFailBeforeTheirEnd() {
@@ -138,7 +183,8 @@ let httpErrorCases: [HTTPErrorCase] = [
         }
         #expect(e.status == 414)
         var q = HTTPRequestParser()
-        guard case .error(_, let f) = httpFeed(&q, "GET / HTTP/1.1\r\nX: " + String(repeating: "a", count: 17000)) else {
+        guard case .error(_, let f) = httpFeed(&q, "GET / HTTP/1.1\r\nX: " + String(repeating: "a", count: 17000))
+        else {
             Issue.record("expected 431 before the line ends")
             return
         }

@@ -5,7 +5,12 @@ import Testing
 
 /// Small limits, so limit paths are reached by short inputs that can be split every way.
 let httpSmallLimits = HTTPRequestParser.Limits(
-    requestLineBytesMax: 24, headerBytesMax: 40, headerCountMax: 3, bodyBytesMax: 16, chunkLineBytesMax: 8)
+    requestLineBytesMax: 24,
+    headerBytesMax: 40,
+    headerCountMax: 3,
+    bodyBytesMax: 16,
+    chunkLineBytesMax: 8
+)
 
 /// Valid requests covering every state of the parser.
 let httpValidRequests = [
@@ -28,7 +33,10 @@ func httpRandomCuts(_ count: Int, _ rng: inout SeededRandom) -> [Int] {
 
 /// Expects the same result whole, byte at a time and at `splits` random cut sets.
 func expectSplitInvariant(
-    _ bytes: [UInt8], limits: HTTPRequestParser.Limits = .init(), splits: Int = 30, seed: UInt64 = 1,
+    _ bytes: [UInt8],
+    limits: HTTPRequestParser.Limits = .init(),
+    splits: Int = 30,
+    seed: UInt64 = 1,
     sourceLocation: SourceLocation = #_sourceLocation
 ) -> HTTPParseResult {
     let whole = httpParse(bytes, limits: limits)
@@ -60,32 +68,43 @@ func expectSplitInvariant(
         #expect(r.requests.count == 1 && r.error?.status == c.status)
     }
 
-    @Test(arguments: [
-        // Request line: 24 bytes is the limit.
-        ("GET /aaaaaaaaaa HTTP/1.1\r\nHost: h\r\n\r\n", nil),
-        ("GET /aaaaaaaaaaa HTTP/1.1\r\nHost: h\r\n\r\n", 414),
-        ("GET /aaaaaaaaaa HTTP/1.1\nHost: h\n\n", nil),
-        ("GET /aaaaaaaaaa HTTP/1.1\r\r\nHost: h\r\n\r\n", 414),
-        // Header bytes: 40 in all, trailers included.
-        ("GET / HTTP/1.1\r\nHost: h\r\nX: 012345678901234567890123456789\r\n\r\n", nil),
-        ("GET / HTTP/1.1\r\nHost: h\r\nX: 0123456789012345678901234567890\r\n\r\n", 431),
-        ("GET / HTTP/1.1\r\nHost: h\r\nX: 012345678901234567890123456789\r\nY:\r\n\r\n", 431),
-        ("GET / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nT: 0123\r\n\r\n", nil),
-        ("GET / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nT: 01234\r\n\r\n", 431),
-        // Header count: 3, trailers included.
-        ("GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\n\r\n", nil),
-        ("GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", 431),
-        ("GET / HTTP/1.1\r\nHost:h\r\nTransfer-Encoding:chunked\r\n\r\n0\r\nT:1\r\nU:2\r\n\r\n", 431),
-        // Body: 16 bytes.
-        ("PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: 16\r\n\r\n0123456789abcdef", nil),
-        ("PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: 17\r\n\r\n0123456789abcdefg", 413),
-        ("PUT / HTTP/1.1\r\nHost:h\r\nTransfer-Encoding:chunked\r\n\r\n8\r\n01234567\r\n8\r\n89abcdef\r\n0\r\n\r\n", nil),
-        ("PUT / HTTP/1.1\r\nHost:h\r\nTransfer-Encoding:chunked\r\n\r\n8\r\n01234567\r\n9\r\n89abcdefg\r\n0\r\n\r\n", 413),
-        ("PUT / HTTP/1.1\r\nHost:h\r\nTransfer-Encoding:chunked\r\n\r\n10\r\n0123456789abcdef\r\n1\r\nx\r\n0\r\n\r\n", 413),
-        // Chunk-size line: 8 bytes.
-        ("PUT / HTTP/1.1\r\nHost:h\r\nTransfer-Encoding:chunked\r\n\r\n1;abcdef\r\nx\r\n0\r\n\r\n", nil),
-        ("PUT / HTTP/1.1\r\nHost:h\r\nTransfer-Encoding:chunked\r\n\r\n1;abcdefg\r\nx\r\n0\r\n\r\n", 400),
-    ] as [(String, Int?)])
+    @Test(
+        arguments: [
+            // Request line: 24 bytes is the limit.
+            ("GET /aaaaaaaaaa HTTP/1.1\r\nHost: h\r\n\r\n", nil),
+            ("GET /aaaaaaaaaaa HTTP/1.1\r\nHost: h\r\n\r\n", 414),
+            ("GET /aaaaaaaaaa HTTP/1.1\nHost: h\n\n", nil),
+            ("GET /aaaaaaaaaa HTTP/1.1\r\r\nHost: h\r\n\r\n", 414),
+            // Header bytes: 40 in all, trailers included.
+            ("GET / HTTP/1.1\r\nHost: h\r\nX: 012345678901234567890123456789\r\n\r\n", nil),
+            ("GET / HTTP/1.1\r\nHost: h\r\nX: 0123456789012345678901234567890\r\n\r\n", 431),
+            ("GET / HTTP/1.1\r\nHost: h\r\nX: 012345678901234567890123456789\r\nY:\r\n\r\n", 431),
+            ("GET / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nT: 0123\r\n\r\n", nil),
+            ("GET / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nT: 01234\r\n\r\n", 431),
+            // Header count: 3, trailers included.
+            ("GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\n\r\n", nil),
+            ("GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", 431),
+            ("GET / HTTP/1.1\r\nHost:h\r\nTransfer-Encoding:chunked\r\n\r\n0\r\nT:1\r\nU:2\r\n\r\n", 431),
+            // Body: 16 bytes.
+            ("PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: 16\r\n\r\n0123456789abcdef", nil),
+            ("PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: 17\r\n\r\n0123456789abcdefg", 413),
+            (
+                "PUT / HTTP/1.1\r\nHost:h\r\nTransfer-Encoding:chunked\r\n\r\n8\r\n01234567\r\n8\r\n89abcdef\r\n0\r\n\r\n",
+                nil
+            ),
+            (
+                "PUT / HTTP/1.1\r\nHost:h\r\nTransfer-Encoding:chunked\r\n\r\n8\r\n01234567\r\n9\r\n89abcdefg\r\n0\r\n\r\n",
+                413
+            ),
+            (
+                "PUT / HTTP/1.1\r\nHost:h\r\nTransfer-Encoding:chunked\r\n\r\n10\r\n0123456789abcdef\r\n1\r\nx\r\n0\r\n\r\n",
+                413
+            ),
+            // Chunk-size line: 8 bytes.
+            ("PUT / HTTP/1.1\r\nHost:h\r\nTransfer-Encoding:chunked\r\n\r\n1;abcdef\r\nx\r\n0\r\n\r\n", nil),
+            ("PUT / HTTP/1.1\r\nHost:h\r\nTransfer-Encoding:chunked\r\n\r\n1;abcdefg\r\nx\r\n0\r\n\r\n", 400),
+        ] as [(String, Int?)]
+    )
     func smallLimitsExactlyAtAndOneOver(input: String, status: Int?) {
         let r = expectSplitInvariant(Array(input.utf8), limits: httpSmallLimits, splits: 50)
         #expect(r.error?.status == status, "\(r.error?.message ?? "no error")")
@@ -132,8 +151,11 @@ func expectSplitInvariant(
 
 @Suite struct HTTPRequestParserFuzzTests {
     /// Bytes that matter to the grammar, so random input reaches deep states.
-    static let alphabet = Array("\r\n\r\n :;,/?%=&+*\t0123456789abcdefABCDEF".utf8) + [0, 0x7F, 0xC3, 0xFF] + Array(
-        "GET POST HTTP/1.1 HTTP/1.0 Host Content-Length Transfer-Encoding chunked".utf8)
+    static let alphabet =
+        Array("\r\n\r\n :;,/?%=&+*\t0123456789abcdefABCDEF".utf8) + [0, 0x7F, 0xC3, 0xFF]
+        + Array(
+            "GET POST HTTP/1.1 HTTP/1.0 Host Content-Length Transfer-Encoding chunked".utf8
+        )
 
     /// Inputs to mutate: each valid request and two pipelined; the error cases.
     static let validSeeds = (httpValidRequests + [httpValidRequests[1] + httpValidRequests[3]]).map { Array($0.utf8) }
@@ -178,7 +200,8 @@ func expectSplitInvariant(
             case 0 where !b.isEmpty: b[i] = alphabet.randomElement(using: &rng)!
             case 1: b.insert(UInt8.random(in: 0...255, using: &rng), at: i)
             case 2 where !b.isEmpty: b.remove(at: i)
-            case 3 where !b.isEmpty: b.insert(contentsOf: b[i..<min(b.count, i + Int.random(in: 1...20, using: &rng))], at: i)
+            case 3 where !b.isEmpty:
+                b.insert(contentsOf: b[i..<min(b.count, i + Int.random(in: 1...20, using: &rng))], at: i)
             default: b = Array(b.prefix(i))
             }
         }

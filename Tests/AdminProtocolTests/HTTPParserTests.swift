@@ -54,7 +54,9 @@ func httpFeed(_ parser: inout HTTPRequestParser, _ text: String) -> HTTPRequestP
 
 @Suite struct HTTPRequestParserTests {
     @Test func simpleGet() throws {
-        let r = try #require(httpRequest("GET /v1/incidents?status=open HTTP/1.1\r\nHost: node-1:8080\r\nAccept: */*\r\n\r\n"))
+        let r = try #require(
+            httpRequest("GET /v1/incidents?status=open HTTP/1.1\r\nHost: node-1:8080\r\nAccept: */*\r\n\r\n")
+        )
         #expect(r.method == "GET")
         #expect(r.target == "/v1/incidents?status=open")
         #expect(r.path == "/v1/incidents")
@@ -70,18 +72,24 @@ func httpFeed(_ parser: inout HTTPRequestParser, _ text: String) -> HTTPRequestP
 
     @Test func postWithBody() throws {
         let body = #"{"title":"disk full"}"#
-        let r = try #require(httpRequest(
-            "POST /v1/incidents HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"))
+        let r = try #require(
+            httpRequest(
+                "POST /v1/incidents HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            )
+        )
         #expect(r.method == "POST")
         #expect(r.body == Array(body.utf8))
         #expect(r.header("content-length") == "\(body.utf8.count)")
     }
 
-    @Test(arguments: [
-        ("HTTP/1.1", nil, true), ("HTTP/1.1", "close", false), ("HTTP/1.1", "Keep-Alive", true),
-        ("HTTP/1.1", "upgrade, CLOSE", false), ("HTTP/1.0", nil, false), ("HTTP/1.0", "keep-alive", true),
-        ("HTTP/1.0", "Keep-Alive , foo", true), ("HTTP/1.0", "keep-alive, close", false), ("HTTP/1.0", "close", false),
-    ] as [(String, String?, Bool)])
+    @Test(
+        arguments: [
+            ("HTTP/1.1", nil, true), ("HTTP/1.1", "close", false), ("HTTP/1.1", "Keep-Alive", true),
+            ("HTTP/1.1", "upgrade, CLOSE", false), ("HTTP/1.0", nil, false), ("HTTP/1.0", "keep-alive", true),
+            ("HTTP/1.0", "Keep-Alive , foo", true), ("HTTP/1.0", "keep-alive, close", false),
+            ("HTTP/1.0", "close", false),
+        ] as [(String, String?, Bool)]
+    )
     func keepAlive(version: String, connection: String?, expected: Bool) throws {
         let conn = connection.map { "Connection: \($0)\r\n" } ?? ""
         let r = try #require(httpRequest("GET / \(version)\r\nHost: h\r\n\(conn)\r\n"))
@@ -99,7 +107,8 @@ func httpFeed(_ parser: inout HTTPRequestParser, _ text: String) -> HTTPRequestP
         let out = httpFeed(
             &p,
             "GET /a HTTP/1.1\r\nHost: h\r\n\r\nPOST /b HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nxyz"
-                + "DELETE /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nq\r\n0\r\n\r\nGET /d HT")
+                + "DELETE /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nq\r\n0\r\n\r\nGET /d HT"
+        )
         guard case .requests(let rs) = out else {
             Issue.record("expected requests, got \(out)")
             return
@@ -117,20 +126,28 @@ func httpFeed(_ parser: inout HTTPRequestParser, _ text: String) -> HTTPRequestP
     }
 
     @Test func chunkedWithExtensionsAndTrailers() throws {
-        let r = try #require(httpRequest(
-            "POST /v1/alerts HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: Chunked\r\n\r\n"
-                + "4;name=value\r\nWiki\r\n5 ; a=\"b\";c\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n"
-                + "000;last\r\nExpires: never\r\nX-Checksum: 1\r\n\r\n"))
+        let r = try #require(
+            httpRequest(
+                "POST /v1/alerts HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: Chunked\r\n\r\n"
+                    + "4;name=value\r\nWiki\r\n5 ; a=\"b\";c\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n"
+                    + "000;last\r\nExpires: never\r\nX-Checksum: 1\r\n\r\n"
+            )
+        )
         #expect(r.body == Array("Wikipedia in\r\n\r\nchunks.".utf8))
         #expect(r.header("Expires") == nil)  // trailers are ignored
         #expect(r.headers.count == 2)
     }
 
     @Test func chunkedUpperCaseHexAndEmptyBody() throws {
-        let r = try #require(httpRequest(
-            "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nA\r\n0123456789\r\n0\r\n\r\n"))
+        let r = try #require(
+            httpRequest(
+                "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nA\r\n0123456789\r\n0\r\n\r\n"
+            )
+        )
         #expect(r.body == Array("0123456789".utf8))
-        let empty = try #require(httpRequest("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"))
+        let empty = try #require(
+            httpRequest("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+        )
         #expect(empty.body.isEmpty)
     }
 
@@ -158,7 +175,9 @@ func httpFeed(_ parser: inout HTTPRequestParser, _ text: String) -> HTTPRequestP
     }
 
     @Test func queryIsDecoded() throws {
-        let r = try #require(httpRequest("GET /s?a=1&flag&&c=%E2%9C%93&d=x%3Dy+z&e=&=v&a=2 HTTP/1.1\r\nHost: h\r\n\r\n"))
+        let r = try #require(
+            httpRequest("GET /s?a=1&flag&&c=%E2%9C%93&d=x%3Dy+z&e=&=v&a=2 HTTP/1.1\r\nHost: h\r\n\r\n")
+        )
         let expected = [("a", "1"), ("flag", ""), ("c", "✓"), ("d", "x=y z"), ("e", ""), ("", "v"), ("a", "2")]
         #expect(r.query.count == expected.count && zip(r.query, expected).allSatisfy { $0 == $1 })
         #expect(r.path == "/s")
@@ -176,7 +195,9 @@ func httpFeed(_ parser: inout HTTPRequestParser, _ text: String) -> HTTPRequestP
     }
 
     @Test func duplicateContentLengthsThatAgree() throws {
-        let r = try #require(httpRequest("PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nContent-Length: 002\r\n\r\nhi"))
+        let r = try #require(
+            httpRequest("PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\nContent-Length: 002\r\n\r\nhi")
+        )
         #expect(r.body == Array("hi".utf8))
     }
 
@@ -187,7 +208,19 @@ func httpFeed(_ parser: inout HTTPRequestParser, _ text: String) -> HTTPRequestP
         #expect(p.hasPartialRequest)
         _ = httpFeed(&p, "ET / HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\n")
         #expect(p.hasPartialRequest)  // waiting for the body
-        #expect(httpFeed(&p, "x") == .requests([HTTPRequest(method: "GET", target: "/", path: "/", minor: 1, headers: [("Host", "h"), ("Content-Length", "1")], body: [120])]))
+        #expect(
+            httpFeed(&p, "x")
+                == .requests([
+                    HTTPRequest(
+                        method: "GET",
+                        target: "/",
+                        path: "/",
+                        minor: 1,
+                        headers: [("Host", "h"), ("Content-Length", "1")],
+                        body: [120]
+                    )
+                ])
+        )
         #expect(!p.hasPartialRequest)
     }
 

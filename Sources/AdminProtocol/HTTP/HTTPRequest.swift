@@ -29,8 +29,13 @@ public struct HTTPRequest: Sendable, Equatable {
     ///   - headers: The header fields.
     ///   - body: The body.
     public init(
-        method: String, target: String, path: String, query: [(String, String)] = [], minor: Int = 1,
-        headers: [(name: String, value: String)] = [], body: [UInt8] = []
+        method: String,
+        target: String,
+        path: String,
+        query: [(String, String)] = [],
+        minor: Int = 1,
+        headers: [(name: String, value: String)] = [],
+        body: [UInt8] = []
     ) {
         self.method = method
         self.target = target

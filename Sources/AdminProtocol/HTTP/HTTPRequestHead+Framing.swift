@@ -13,9 +13,8 @@ extension HTTPRequestHead {
         let lengths = values(of: "Content-Length")
         if !codings.isEmpty {
             guard lengths.isEmpty else {
-                throw .badRequest(
-                    "request has both Transfer-Encoding '\(codings.joined(separator: ", "))' and Content-Length '\(lengths[0])'"
-                )
+                let coding = codings.joined(separator: ", ")
+                throw .badRequest("request has both Transfer-Encoding '\(coding)' and Content-Length '\(lengths[0])'")
             }
             return try transferCoding(codings)
         }
@@ -29,7 +28,8 @@ extension HTTPRequestHead {
         if hosts.isEmpty && minor == 1 { throw .badRequest("HTTP/1.1 request has no Host header") }
         if hosts.count > 1 {
             throw .badRequest(
-                "request has \(hosts.count) Host headers ('\(hosts.joined(separator: "', '"))'); expected one")
+                "request has \(hosts.count) Host headers ('\(hosts.joined(separator: "', '"))'); expected one"
+            )
         }
     }
 
@@ -40,11 +40,14 @@ extension HTTPRequestHead {
             .filter { !$0.isEmpty }
         if let other = codings.first(where: { $0 != "chunked" }) {
             throw HTTPParseError(
-                status: 501, message: "transfer coding '\(other)' is not supported; only chunked is")
+                status: 501,
+                message: "transfer coding '\(other)' is not supported; only chunked is"
+            )
         }
         guard codings.count == 1 else {
             throw .badRequest(
-                "Transfer-Encoding '\(fields.joined(separator: ", "))' must name chunked exactly once")
+                "Transfer-Encoding '\(fields.joined(separator: ", "))' must name chunked exactly once"
+            )
         }
         return .chunked
     }
@@ -62,7 +65,9 @@ extension HTTPRequestHead {
         }
         guard normalized.count <= 18, let n = Int(normalized.isEmpty ? "0" : normalized), n <= bodyBytesMax else {
             throw HTTPParseError(
-                status: 413, message: "Content-Length \(first) is over the \(bodyBytesMax)-byte body limit")
+                status: 413,
+                message: "Content-Length \(first) is over the \(bodyBytesMax)-byte body limit"
+            )
         }
         return n
     }

@@ -19,7 +19,15 @@ struct HTTPRequestHead: Sendable {
 
     /// The finished request.
     func request(body: [UInt8]) -> HTTPRequest {
-        HTTPRequest(method: method, target: target, path: path, query: query, minor: minor, headers: headers, body: body)
+        HTTPRequest(
+            method: method,
+            target: target,
+            path: path,
+            query: query,
+            minor: minor,
+            headers: headers,
+            body: body
+        )
     }
 
     // MARK: - Request line
@@ -29,7 +37,8 @@ struct HTTPRequestHead: Sendable {
         let parts = line.split(separator: HTTPSyntax.sp, maxSplits: 3, omittingEmptySubsequences: false)
         guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty }) else {
             throw .badRequest(
-                "request line '\(HTTPSyntax.describe(line))' is malformed; expected 'METHOD SP target SP HTTP/1.1'")
+                "request line '\(HTTPSyntax.describe(line))' is malformed; expected 'METHOD SP target SP HTTP/1.1'"
+            )
         }
         guard HTTPSyntax.isToken(parts[0]) else {
             throw .badRequest("method '\(HTTPSyntax.describe(parts[0]))' is not a token")
@@ -46,9 +55,12 @@ struct HTTPRequestHead: Sendable {
         if text == "HTTP/1.0" { return 0 }
         let digit = UInt8(ascii: "0")...UInt8(ascii: "9")
         let b = Array(v)
-        if b.count == 8, text.hasPrefix("HTTP/"), digit.contains(b[5]), b[6] == UInt8(ascii: "."), digit.contains(b[7]) {
+        if b.count == 8, text.hasPrefix("HTTP/"), digit.contains(b[5]), b[6] == UInt8(ascii: "."), digit.contains(b[7])
+        {
             throw HTTPParseError(
-                status: 505, message: "HTTP version '\(text)' is not supported; expected HTTP/1.0 or HTTP/1.1")
+                status: 505,
+                message: "HTTP version '\(text)' is not supported; expected HTTP/1.0 or HTTP/1.1"
+            )
         }
         throw .badRequest("HTTP version '\(HTTPSyntax.describe(v))' is malformed; expected HTTP/1.0 or HTTP/1.1")
     }
@@ -57,7 +69,9 @@ struct HTTPRequestHead: Sendable {
     private mutating func parseTarget(_ t: ArraySlice<UInt8>) throws(HTTPParseError) {
         let shown = HTTPSyntax.describe(t)
         guard t.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "#") }) else {
-            throw .badRequest("request target '\(shown)' has a byte that is not allowed (control, space, '#' or non-ASCII)")
+            throw .badRequest(
+                "request target '\(shown)' has a byte that is not allowed (control, space, '#' or non-ASCII)"
+            )
         }
         target = String(decoding: t, as: UTF8.self)
         if target == "*" {
@@ -103,7 +117,8 @@ struct HTTPRequestHead: Sendable {
                 let value = HTTPSyntax.decodeQueryComponent(eq < part.endIndex ? part[(eq + 1)...] : [])
             else {
                 throw .badRequest(
-                    "query part '\(HTTPSyntax.describe(part))' has a bad percent-escape or is not UTF-8 once decoded")
+                    "query part '\(HTTPSyntax.describe(part))' has a bad percent-escape or is not UTF-8 once decoded"
+                )
             }
             pairs.append((name, value))
         }
@@ -116,7 +131,8 @@ struct HTTPRequestHead: Sendable {
     static func field(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (name: String, value: String) {
         if let first = line.first, HTTPSyntax.isWhitespace(first) {
             throw .badRequest(
-                "header line '\(HTTPSyntax.describe(line))' starts with whitespace (obs-fold is not allowed)")
+                "header line '\(HTTPSyntax.describe(line))' starts with whitespace (obs-fold is not allowed)"
+            )
         }
         guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
             throw .badRequest("header line '\(HTTPSyntax.describe(line))' has no colon")
@@ -131,7 +147,8 @@ struct HTTPRequestHead: Sendable {
         let value = HTTPSyntax.trimmed(line[(colon + 1)...])
         guard value.allSatisfy({ $0 == HTTPSyntax.htab || ($0 >= 0x20 && $0 != 0x7F) }) else {
             throw .badRequest(
-                "header '\(HTTPSyntax.describe(name))' has a control byte in its value '\(HTTPSyntax.describe(value))'")
+                "header '\(HTTPSyntax.describe(name))' has a control byte in its value '\(HTTPSyntax.describe(value))'"
+            )
         }
         return (String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self))
     }

@@ -44,10 +44,14 @@ extension HTTPRequestParser {
         switch kind {
         case .requestLine:
             return HTTPParseError(
-                status: 414, message: "request line '\(text)' is longer than \(limits.requestLineBytesMax) bytes")
+                status: 414,
+                message: "request line '\(text)' is longer than \(limits.requestLineBytesMax) bytes"
+            )
         case .header:
             return HTTPParseError(
-                status: 431, message: "header section is longer than \(limits.headerBytesMax) bytes at line '\(text)'")
+                status: 431,
+                message: "header section is longer than \(limits.headerBytesMax) bytes at line '\(text)'"
+            )
         case .chunkSize:
             return .badRequest("chunk-size line '\(text)' is longer than \(limits.chunkLineBytesMax) bytes")
         case .chunkDataEnd:

@@ -33,8 +33,11 @@ public struct HTTPRequestParser: Sendable {
         ///   - bodyBytesMax: Largest body.
         ///   - chunkLineBytesMax: Longest chunk-size line.
         public init(
-            requestLineBytesMax: Int = 8192, headerBytesMax: Int = 16384, headerCountMax: Int = 100,
-            bodyBytesMax: Int = 1 << 20, chunkLineBytesMax: Int = 1024
+            requestLineBytesMax: Int = 8192,
+            headerBytesMax: Int = 16384,
+            headerCountMax: Int = 100,
+            bodyBytesMax: Int = 1 << 20,
+            chunkLineBytesMax: Int = 1024
         ) {
             self.requestLineBytesMax = requestLineBytesMax
             self.headerBytesMax = headerBytesMax
@@ -185,7 +188,9 @@ public struct HTTPRequestParser: Sendable {
         headerCount += 1
         if headerCount > limits.headerCountMax {
             throw HTTPParseError(
-                status: 431, message: "request has more than \(limits.headerCountMax) header lines")
+                status: 431,
+                message: "request has more than \(limits.headerCountMax) header lines"
+            )
         }
     }
 
@@ -195,7 +200,7 @@ public struct HTTPRequestParser: Sendable {
         case .none, .length(0):
             complete(into: &requests)
         case .length(let n):
-            body.reserveCapacity(n)
+            body.reserveCapacity(min(n, 1 << 16))  // a declared length is not yet a promise
             state = .body(remaining: n)
         case .chunked:
             state = .chunkSize
@@ -208,21 +213,21 @@ public struct HTTPRequestParser: Sendable {
         var size = 0
         var overLimit = false
         while i < line.endIndex, let d = HTTPSyntax.hexValue(line[i]) {
-            if !overLimit {
-                size = size * 16 + d
-                overLimit = size > limits.bodyBytesMax
-            }
+            let (shifted, o1) = size.multipliedReportingOverflow(by: 16)
+            let (next, o2) = shifted.addingReportingOverflow(d)
+            if o1 || o2 || next > limits.bodyBytesMax { overLimit = true } else { size = next }
             i += 1
         }
-        let digits = i - line.startIndex
+        let digits = line[line.startIndex..<i]
         while i < line.endIndex, HTTPSyntax.isWhitespace(line[i]) { i += 1 }
-        guard digits > 0, i == line.endIndex || line[i] == UInt8(ascii: ";") else {
+        guard !digits.isEmpty, i == line.endIndex || line[i] == UInt8(ascii: ";") else {
             throw .badRequest("chunk size '\(HTTPSyntax.describe(line))' is not hexadecimal")
         }
         if overLimit || size > limits.bodyBytesMax - body.count {
+            let shown = HTTPSyntax.describe(digits)
             throw HTTPParseError(
                 status: 413,
-                message: "chunked body is over the \(limits.bodyBytesMax)-byte limit (chunk size '\(HTTPSyntax.describe(line[line.startIndex..<line.startIndex + digits]))')"
+                message: "chunked body is over the \(limits.bodyBytesMax)-byte limit (chunk size '\(shown)')"
             )
         }
         return size

@@ -68,7 +68,8 @@ enum HTTPSyntax {
         let x = a.utf8
         let y = b.utf8
         guard x.count == y.count else { return false }
-        return zip(x, y).allSatisfy { p, q in p == q || (p | 0x20 == q | 0x20 && (p | 0x20) >= 97 && (p | 0x20) <= 122) }
+        return zip(x, y).allSatisfy { p, q in p == q || (p | 0x20 == q | 0x20 && (p | 0x20) >= 97 && (p | 0x20) <= 122)
+        }
     }
 
     /// Printable form of untrusted bytes for error messages: ASCII as is, other bytes as `\xNN`,
