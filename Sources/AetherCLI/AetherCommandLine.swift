@@ -4,7 +4,7 @@ import PosixIO
 /// (0 ok, 1 server error, 2 usage, 3 cannot connect).
 public enum AetherCommandLine {
     /// Every command.
-    public static let commands: [CommandSpec] = IncidentCommands.all + OnCallCommands.all + NodeCommands.all + LoadCommands.all
+    public static let commands: [CommandSpec] = IncidentCommands.all + OnCallCommands.all + IntegrationCommands.all + NodeCommands.all + LoadCommands.all
 
     /// Runs `arguments` (without the program name).
     public static func run(_ arguments: [String], environment: [String: String], print: @escaping (String) -> Void, printError: (String) -> Void) -> Int32 {

@@ -49,7 +49,7 @@ struct ClusterProcessTests {
             let dir = root + "/" + id
             let log = root + "/\(id).log"
             var args = [
-                "--node-id", id, "--data-dir", dir, "--admin", "127.0.0.1:0", "--gossip", "127.0.0.1:0", "--write-quorum", "2",
+                "--node-id", id, "--data-dir", dir, "--admin", "127.0.0.1:0", "--http", "127.0.0.1:0", "--gossip", "127.0.0.1:0", "--write-quorum", "2",
                 "--fault-injection", "on",
             ]
             if let keyFile { args += ["--cluster-key-file", keyFile] }

@@ -64,6 +64,7 @@ func testConfiguration(dataDir: String, _ tweak: (inout NodeConfiguration) -> Vo
     c.nodeID = NodeID("testnode")
     c.admin = SocketAddress(host: "127.0.0.1", port: 0)
     c.gossip = SocketAddress(host: "127.0.0.1", port: 0)
+    c.http = SocketAddress(host: "127.0.0.1", port: 0)
     c.dataDir = dataDir
     c.adminLimits.partialLineTimeout = .seconds(1)
     tweak(&c)

@@ -29,7 +29,7 @@ struct ProcessCrashTests {
     static func start(dataDir: String, log: String) throws -> Node {
         let p = try ChildProcess(
             path: binaryDirectory + "/aetherd",
-            arguments: ["--node-id", "crash", "--data-dir", dataDir, "--admin", "127.0.0.1:0", "--gossip", "127.0.0.1:0"],
+            arguments: ["--node-id", "crash", "--data-dir", dataDir, "--admin", "127.0.0.1:0", "--http", "127.0.0.1:0", "--gossip", "127.0.0.1:0"],
             stderrPath: log)
         guard let line = p.readLine(timeoutMillis: 60_000), line.hasPrefix("aetherd ready") else {
             p.kill9()

@@ -139,3 +139,22 @@ extension Schedule {
         try self.init(json: o, path: path)
     }
 }
+
+extension Integration {
+    /// Fields of an integration document.
+    public static let jsonFields = ["name", "service", "description"]
+
+    /// Parses `{"name": "<routing key>", "service": "payment-service", "description": "Datadog"}`
+    /// (the key is the object's name, as for every catalog object).
+    /// - Throws: `AdminError(.badRequest)` naming the field.
+    public init(json: JSONValue, path: String = "integration") throws(AdminError) {
+        let r = try ObjectReader(json, path: path, allowed: Self.jsonFields)
+        self.init(key: try r.string("name"), service: try r.string("service"), description: try r.optionalString("description") ?? "")
+        do { try validate() } catch { throw AdminError(error) }
+    }
+
+    /// The canonical JSON.
+    public var json: JSONValue {
+        ["name": .string(key), "service": .string(service), "description": .string(description)]
+    }
+}

@@ -11,6 +11,8 @@ enum BenchProcesses {
     struct Node {
         let process: ChildProcess
         let admin: SocketAddress
+        /// The bound HTTP address.
+        let http: SocketAddress
         /// The bound gossip address.
         let gossip: SocketAddress
         /// Milliseconds from spawn to the ready line.
@@ -38,7 +40,7 @@ enum BenchProcesses {
         let t0 = monotonicNanos()
         let p: ChildProcess
         do {
-            p = try ChildProcess(path: binary, arguments: ["--node-id", id, "--data-dir", dataDir, "--admin", "127.0.0.1:0", "--gossip", "127.0.0.1:0"] + extra, stderrPath: logPath)
+            p = try ChildProcess(path: binary, arguments: ["--node-id", id, "--data-dir", dataDir, "--admin", "127.0.0.1:0", "--http", "127.0.0.1:0", "--gossip", "127.0.0.1:0"] + extra, stderrPath: logPath)
         } catch {
             throw CLIError(.failed("cannot start \(binary): \(error) (build it with `swift build -c release`, or pass --aetherd PATH)"))
         }
@@ -50,12 +52,14 @@ enum BenchProcesses {
         guard let field = line.split(separator: " ").first(where: { $0.hasPrefix("admin=") }),
             let admin = try? SocketAddress(parsing: String(field.dropFirst(6))),
             let gfield = line.split(separator: " ").first(where: { $0.hasPrefix("gossip=") }),
-            let gossip = try? SocketAddress(parsing: String(gfield.dropFirst(7)))
+            let gossip = try? SocketAddress(parsing: String(gfield.dropFirst(7))),
+            let hfield = line.split(separator: " ").first(where: { $0.hasPrefix("http=") }),
+            let http = try? SocketAddress(parsing: String(hfield.dropFirst(5)))
         else {
             p.kill9()
-            throw CLIError(.failed("cannot read the admin and gossip addresses from '\(line)'"))
+            throw CLIError(.failed("cannot read the admin, http and gossip addresses from '\(line)'"))
         }
-        return Node(process: p, admin: admin, gossip: gossip, readyMillis: ms)
+        return Node(process: p, admin: admin, http: http, gossip: gossip, readyMillis: ms)
     }
 
     /// Stops a node with SIGTERM and waits.

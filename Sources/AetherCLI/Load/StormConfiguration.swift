@@ -10,6 +10,9 @@ public struct StormConfiguration: Sendable {
         case aether
         /// Prometheus Alertmanager's `POST /api/v2/alerts` (the peer in benchmarks).
         case alertmanager
+        /// Aether's PagerDuty Events v2 endpoint (`POST /v2/enqueue`), one event per request
+        /// (`batch` must be 1), sent with this integration key.
+        case pagerDuty(routingKey: String)
         /// Arbitrary admin requests: request `r` (0 ..< total) is written by the closure, one line
         /// each, `batch` must be 1 (benchmarks that drive incidents rather than alerts).
         case adminRequests(@Sendable (Int, inout [UInt8]) -> Void)

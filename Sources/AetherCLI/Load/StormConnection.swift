@@ -58,6 +58,7 @@ final class StormConnection {
         switch config.target {
         case .aether: StormEncoding.adminRequest(r, firstAlert: r * config.batch, count: n, config: config, into: &out)
         case .alertmanager: StormEncoding.alertmanagerRequest(firstAlert: r * config.batch, count: n, config: config, host: host, into: &out)
+        case .pagerDuty(let key): StormEncoding.pagerDutyRequest(r * config.batch, routingKey: key, config: config, host: host, into: &out)
         case .adminRequests(let make): make(r, &out)
         }
         inflight.append((now, n))
@@ -102,7 +103,7 @@ final class StormConnection {
                 let used: Int
                 switch config.target {
                 case .aether, .adminRequests: used = StormEncoding.consumeAdminReply(b, from: consumed, into: self)
-                case .alertmanager: used = StormEncoding.consumeHTTPReply(b, from: consumed, into: self)
+                case .alertmanager, .pagerDuty: used = StormEncoding.consumeHTTPReply(b, from: consumed, into: self)
                 }
                 if used == 0 { break }
                 consumed += used

@@ -83,6 +83,26 @@ enum StormEncoding {
         out.append(contentsOf: body)
     }
 
+    /// `POST /v2/enqueue` with one PagerDuty Events v2 trigger for alert `i`, keep-alive.
+    static func pagerDutyRequest(_ i: Int, routingKey: String, config: StormConfiguration, host: String, into out: inout [UInt8]) {
+        let key = config.keyNumber(i)
+        var body: [UInt8] = []
+        body.reserveCapacity(256)
+        body.append(contentsOf: #"{"routing_key":""#.utf8)
+        body.append(contentsOf: routingKey.utf8)
+        body.append(contentsOf: #"","event_action":"trigger","dedup_key":""#.utf8)
+        body.append(contentsOf: config.keyPrefix.utf8)
+        body.append(45)
+        appendInt(key, &body)
+        body.append(contentsOf: #"","payload":{"summary":"Storm alert "#.utf8)
+        appendInt(key, &body)
+        body.append(contentsOf: #"","source":"aether-storm","severity":"warning","component":"storm"}}"#.utf8)
+        out.append(contentsOf: "POST /v2/enqueue HTTP/1.1\r\nHost: \(host)\r\nContent-Type: application/json\r\nContent-Length: ".utf8)
+        appendInt(body.count, &out)
+        out.append(contentsOf: "\r\n\r\n".utf8)
+        out.append(contentsOf: body)
+    }
+
     /// Consumes one admin reply line starting at `from`; returns bytes used (0: incomplete).
     static func consumeAdminReply(_ b: UnsafeRawBufferPointer, from: Int, into c: StormConnection) -> Int {
         var nl = from

@@ -8,6 +8,8 @@ public enum CatalogKind: UInt8, Sendable, CaseIterable, CustomStringConvertible 
     case policy = 3
     /// A service in the catalog.
     case service = 4
+    /// An integration key (PagerDuty `routing_key`) mapped to a service.
+    case integration = 5
 
     /// `person`, `schedule`, `policy`, `service`.
     public var description: String {
@@ -16,6 +18,7 @@ public enum CatalogKind: UInt8, Sendable, CaseIterable, CustomStringConvertible 
         case .schedule: "schedule"
         case .policy: "policy"
         case .service: "service"
+        case .integration: "integration"
         }
     }
 

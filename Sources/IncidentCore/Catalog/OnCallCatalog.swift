@@ -12,6 +12,8 @@ public struct OnCallCatalog: Sendable {
     public private(set) var policies: [String: EscalationPolicy] = [:]
     /// Services by name.
     public private(set) var services: [String: ServiceDefinition] = [:]
+    /// Integrations by key.
+    public private(set) var integrations: [String: Integration] = [:]
     private var calculators: [String: OnCallCalculator] = [:]
 
     /// An empty catalog.
@@ -28,6 +30,8 @@ public struct OnCallCatalog: Sendable {
     public mutating func set(_ p: EscalationPolicy) { policies[p.name] = p }
     /// Adds or replaces a service.
     public mutating func set(_ s: ServiceDefinition) { services[s.name] = s }
+    /// Adds or replaces an integration.
+    public mutating func set(_ i: Integration) { integrations[i.key] = i }
 
     /// Removes an object.
     public mutating func remove(_ kind: CatalogKind, _ name: String) {
@@ -38,6 +42,7 @@ public struct OnCallCatalog: Sendable {
             calculators[name] = nil
         case .policy: policies[name] = nil
         case .service: services[name] = nil
+        case .integration: integrations[name] = nil
         }
     }
 
@@ -48,6 +53,7 @@ public struct OnCallCatalog: Sendable {
         case .schedule: schedules[name] != nil
         case .policy: policies[name] != nil
         case .service: services[name] != nil
+        case .integration: integrations[name] != nil
         }
     }
 
@@ -58,6 +64,7 @@ public struct OnCallCatalog: Sendable {
         case .schedule: schedules.keys.sorted()
         case .policy: policies.keys.sorted()
         case .service: services.keys.sorted()
+        case .integration: integrations.keys.sorted()
         }
     }
 
@@ -90,12 +97,14 @@ public struct OnCallCatalog: Sendable {
     /// Checks a new or changed object against the rest of the catalog.
     /// - Throws: `DomainError.badRequest` naming the reference that does not resolve.
     public func validateReferences(of kind: CatalogKind, person: Person? = nil, schedule: Schedule? = nil,
-                                   policy: EscalationPolicy? = nil, service: ServiceDefinition? = nil) throws(DomainError) {
+                                   policy: EscalationPolicy? = nil, service: ServiceDefinition? = nil,
+                                   integration: Integration? = nil) throws(DomainError) {
         switch kind {
         case .person: try person?.validate()
         case .schedule: try schedule?.validate(knownPeople: Set(people.keys))
         case .policy: try policy?.validate(people: Set(people.keys), schedules: Set(schedules.keys))
         case .service: try service?.validate(policies: Set(policies.keys))
+        case .integration: try integration?.validate()
         }
     }
 
@@ -118,7 +127,7 @@ public struct OnCallCatalog: Sendable {
             }
         case .policy:
             for s in services.values where s.policy == name { out.append("service \(s.name)") }
-        case .service:
+        case .service, .integration:
             break
         }
         return out.sorted()

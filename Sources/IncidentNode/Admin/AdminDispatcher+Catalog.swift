@@ -8,9 +8,9 @@ extension AdminDispatcher {
     func catalogOp(_ op: AdminOp, _ args: ArgReader, actor: String) throws(AdminError) -> (Result<JSONValue, AdminError>, UInt64) {
         let catalog = service.catalog
         func kind() throws(AdminError) -> CatalogKind {
-            let k = try args.string("kind", hint: "person, schedule, policy or service")
+            let k = try args.string("kind", hint: "person, schedule, policy, service or integration")
             guard let kind = CatalogKind(name: k) else {
-                throw AdminError(.badRequest, "args.kind '\(k)' is not valid; expected person, schedule, policy or service")
+                throw AdminError(.badRequest, "args.kind '\(k)' is not valid; expected person, schedule, policy, service or integration")
             }
             return kind
         }

@@ -146,6 +146,9 @@ final class CatalogStore: Sendable {
         case .service:
             let s = try ServiceDefinition(json: json)
             return (s.name, s.json.jsonString)
+        case .integration:
+            let i = try Integration(json: json)
+            return (i.key, i.json.jsonString)
         }
     }
 
@@ -169,6 +172,9 @@ final class CatalogStore: Sendable {
         case .service:
             let s = try ServiceDefinition(json: json)
             try check { () throws(DomainError) in try catalog.validateReferences(of: kind, service: s) }
+        case .integration:
+            let i = try Integration(json: json)
+            try check { () throws(DomainError) in try catalog.validateReferences(of: kind, integration: i) }
         }
     }
 
@@ -181,6 +187,7 @@ final class CatalogStore: Sendable {
             catalog.set(s, zone: try zones.rules(for: s.timeZone))
         case .policy: catalog.set(try EscalationPolicy(json: json))
         case .service: catalog.set(try ServiceDefinition(json: json))
+        case .integration: catalog.set(try Integration(json: json))
         }
     }
 }

@@ -21,6 +21,7 @@ public final class NodeRuntime: Sendable {
     let directory: IncidentDirectory
     let service: IncidentService
     let admin: AdminServer
+    let http: HTTPServer
     let cluster: ClusterShell
     let snapshots: Snapshotter
     let escalation: EscalationSupervisor
@@ -112,6 +113,21 @@ public final class NodeRuntime: Sendable {
             node: configuration.nodeID, inbox: escalations, catalog: catalog, service: service,
             overdueAfter: configuration.escalationOverdueAfter, warmup: configuration.escalationWarmup, owners: { cluster.ownerCandidates() },
             logger: logger.child("aether.escalation"))
+        let http: HTTPServer
+        do {
+            let quorum = configuration.effectiveWriteQuorum
+            let routes = HTTPRoutes(
+                service: service, log: log, tokens: tokens, limits: configuration.adminLimits,
+                replicas: { lsns in await cluster.waitReplicas(lsns: lsns, need: quorum) },
+                ready: { await !supervisor.status().warmingUp })
+            http = try HTTPServer(
+                address: configuration.http, routes: routes, bodyBytesMax: configuration.adminLimits.lineBytesMax,
+                partialTimeout: configuration.adminLimits.partialLineTimeout, connectionsMax: configuration.adminLimits.connectionsMax)
+        } catch {
+            await cluster.stop()
+            await log.close()
+            throw error
+        }
         let admin: AdminServer
         do {
             let quorum = configuration.effectiveWriteQuorum
@@ -120,13 +136,14 @@ public final class NodeRuntime: Sendable {
                 replicas: { lsns in await cluster.waitReplicas(lsns: lsns, need: quorum) }
             ) { bound in
                 let info = NodeInfo(
-                    node: configuration.nodeID, region: configuration.region, admin: bound, http: configuration.http,
+                    node: configuration.nodeID, region: configuration.region, admin: bound, http: http.address,
                     gossip: cluster.gossipAddress, writeQuorum: quorum)
                 return AdminDispatcher(
                     service: service, node: info, tokens: tokens, limits: configuration.adminLimits, operations: operations,
                     cluster: cluster, escalation: supervisor)
             }
         } catch {
+            http.stop()
             await cluster.stop()
             await log.close()
             throw error
@@ -139,7 +156,7 @@ public final class NodeRuntime: Sendable {
             ])
         return NodeRuntime(
             configuration: configuration, logger: logger, log: log, fs: fs, sequencer: sequencer, directory: directory,
-            service: service, admin: admin, cluster: cluster, snapshots: snapshots, escalation: supervisor, startedAt: t0,
+            service: service, admin: admin, http: http, cluster: cluster, snapshots: snapshots, escalation: supervisor, startedAt: t0,
             report: report, startupMillis: ms)
     }
 
@@ -175,7 +192,8 @@ public final class NodeRuntime: Sendable {
 
     private init(
         configuration: NodeConfiguration, logger: Logger, log: EventLog, fs: any LogFileSystem, sequencer: EventSequencer,
-        directory: IncidentDirectory, service: IncidentService, admin: AdminServer, cluster: ClusterShell, snapshots: Snapshotter,
+        directory: IncidentDirectory, service: IncidentService, admin: AdminServer, http: HTTPServer, cluster: ClusterShell,
+        snapshots: Snapshotter,
         escalation: EscalationSupervisor, startedAt: UInt64, report: RecoveryReport, startupMillis: Int
     ) {
         self.cluster = cluster
@@ -187,6 +205,7 @@ public final class NodeRuntime: Sendable {
         self.directory = directory
         self.service = service
         self.admin = admin
+        self.http = http
         self.snapshots = snapshots
         self.escalation = escalation
         self.startedAt = startedAt
@@ -198,24 +217,29 @@ public final class NodeRuntime: Sendable {
     /// The bound admin address (the real port when 0 was configured).
     public var adminAddress: SocketAddress { admin.address }
 
+    /// The bound HTTP address.
+    public var httpAddress: SocketAddress { http.address }
+
     /// The bound gossip address.
     public var gossipAddress: SocketAddress { cluster.gossipAddress }
 
     /// The line printed when the node is ready (SPEC §2).
     public var readyLine: String {
         let c = configuration
-        return "aetherd ready node=\(c.nodeID) region=\(c.region) admin=\(admin.address) http=\(c.http) gossip=\(cluster.gossipAddress)"
+        return "aetherd ready node=\(c.nodeID) region=\(c.region) admin=\(admin.address) http=\(http.address) gossip=\(cluster.gossipAddress)"
     }
 
     /// Serves until `shutdown()`; then stops accepting, flushes, snapshots and closes the log.
     public func run() async {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.admin.run() }
+            group.addTask { await self.http.run() }
             group.addTask { await self.backgroundLoop() }
             group.addTask { await self.cluster.run() }
             group.addTask(priority: .high) { await self.escalation.run() }  // pages before bulk intake
             for await _ in stopSignal { break }
             admin.stop()
+            http.stop()
             await cluster.stop()
             group.cancelAll()
         }

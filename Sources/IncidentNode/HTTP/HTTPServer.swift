@@ -1,0 +1,160 @@
+import AdminProtocol
+import AetherJSON
+import IncidentStorage
+import PosixIO
+import Synchronization
+
+/// The HTTP/1.1 server on `--http` (SPEC §5): alert intake (generic, Alertmanager, PagerDuty
+/// Events v2) and health endpoints.
+///
+/// Same shape as the admin server: one epoll thread (`EpollServer`) reads and writes every
+/// connection and cuts requests with the pure `HTTPRequestParser`; each connection has one task
+/// that answers its requests in order (pipelining allowed). A malformed request is answered with
+/// its 4xx/5xx status and a JSON error body, and the connection closed; a request that stalls
+/// half-sent past `partialTimeout` gets 408 and is closed (slowloris). None of it affects other
+/// connections.
+final class HTTPServer: EpollServerDelegate, @unchecked Sendable {
+    // @unchecked: `sessions` is touched only on the epoll loop thread (delegate callbacks); the
+    // other stored properties are immutable and Sendable.
+
+    enum Inbound: Sendable {
+        case requests([HTTPRequest])
+        case malformed(HTTPParseError)
+        case stalled
+    }
+
+    final class Session: Sendable {
+        nonisolated(unsafe) var parser: HTTPRequestParser
+        nonisolated(unsafe) var partialSince: UInt64?
+        nonisolated(unsafe) var done = false
+        let continuation: AsyncStream<Inbound>.Continuation
+        let cancelled = Flag()
+        init(parser: HTTPRequestParser, continuation: AsyncStream<Inbound>.Continuation) {
+            self.parser = parser
+            self.continuation = continuation
+        }
+    }
+
+    private let server: EpollServer
+    private let routes: HTTPRoutes
+    private let limits: HTTPRequestParser.Limits
+    private let partialTimeout: Duration
+    private var sessions: [EpollServer.ConnectionID: Session] = [:]
+    private let liveSessions = Mutex<[EpollServer.ConnectionID: Session]>([:])
+    private let newConnections: AsyncStream<(EpollServer.ConnectionID, AsyncStream<Inbound>)>
+    private let newConnectionsContinuation: AsyncStream<(EpollServer.ConnectionID, AsyncStream<Inbound>)>.Continuation
+
+    /// The bound address.
+    var address: SocketAddress { server.address }
+
+    /// Binds `address`.
+    init(address: SocketAddress, routes: HTTPRoutes, bodyBytesMax: Int, partialTimeout: Duration, connectionsMax: Int) throws(SystemError) {
+        var serverLimits = EpollServer.Limits()
+        serverLimits.connectionsMax = connectionsMax
+        server = try EpollServer(address: address, limits: serverLimits)
+        self.routes = routes
+        var l = HTTPRequestParser.Limits()
+        l.bodyBytesMax = bodyBytesMax
+        self.limits = l
+        self.partialTimeout = partialTimeout
+        (newConnections, newConnectionsContinuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
+    }
+
+    /// Serves until `stop()`; one child task per connection.
+    func run() async {
+        server.start(delegate: self, name: "aether-http")
+        await withDiscardingTaskGroup { group in
+            for await (id, stream) in newConnections {
+                group.addTask { await self.serve(id, stream) }
+            }
+        }
+    }
+
+    /// Stops accepting and closes every connection.
+    func stop() { server.stop() }
+
+    private func serve(_ id: EpollServer.ConnectionID, _ stream: AsyncStream<Inbound>) async {
+        guard let session = liveSessions.withLock({ $0[id] }) else { return }
+        defer { liveSessions.withLock { _ = $0.removeValue(forKey: id) } }
+        for await item in stream {
+            if session.cancelled.isSet { return }
+            switch item {
+            case .requests(let requests):
+                for request in requests {
+                    let response = await routes.handle(request)
+                    if session.cancelled.isSet { return }
+                    server.send(id, response.serialized(keepAlive: request.keepAlive), close: !request.keepAlive)
+                    if !request.keepAlive { return }
+                }
+            case .malformed(let error):
+                server.send(id, HTTPRoutes.error(error.status, error.message).serialized(keepAlive: false), close: true)
+                return
+            case .stalled:
+                server.send(id, HTTPRoutes.error(408, "request incomplete after \(partialTimeout.seconds) s; closing the connection").serialized(keepAlive: false), close: true)
+                return
+            }
+        }
+        server.send(id, [], close: true)
+    }
+
+    // MARK: - EpollServerDelegate (loop thread)
+
+    func accepted(_ id: EpollServer.ConnectionID, server: EpollServer) {
+        let (stream, continuation) = AsyncStream<Inbound>.makeStream(bufferingPolicy: .unbounded)
+        let session = Session(parser: HTTPRequestParser(limits: limits), continuation: continuation)
+        sessions[id] = session
+        liveSessions.withLock { $0[id] = session }
+        newConnectionsContinuation.yield((id, stream))
+    }
+
+    func received(_ id: EpollServer.ConnectionID, _ bytes: UnsafeRawBufferPointer, server: EpollServer) {
+        guard let s = sessions[id], !s.done else { return }
+        switch s.parser.feed(bytes) {
+        case .requests(let requests):
+            if !requests.isEmpty { s.continuation.yield(.requests(requests)) }
+        case .error(let before, let error):
+            if !before.isEmpty { s.continuation.yield(.requests(before)) }
+            s.continuation.yield(.malformed(error))
+            finishInput(s, id)
+            return
+        }
+        if s.parser.hasPartialRequest {
+            if s.partialSince == nil { s.partialSince = monotonicNanos() }
+        } else {
+            s.partialSince = nil
+        }
+    }
+
+    func endOfInput(_ id: EpollServer.ConnectionID, server: EpollServer) {
+        guard let s = sessions[id], !s.done else { return }
+        s.done = true
+        s.continuation.finish()
+    }
+
+    func closed(_ id: EpollServer.ConnectionID, server: EpollServer) {
+        guard let s = sessions.removeValue(forKey: id) else { return }
+        s.cancelled.set()
+        s.continuation.finish()
+    }
+
+    func tick(server: EpollServer) {
+        let now = monotonicNanos()
+        let limit = UInt64(partialTimeout.wholeMilliseconds) * 1_000_000
+        for (id, s) in sessions where !s.done {
+            if let since = s.partialSince, now - since > limit {
+                s.continuation.yield(.stalled)
+                finishInput(s, id)
+            }
+        }
+    }
+
+    func stopped(server: EpollServer) {
+        newConnectionsContinuation.finish()
+    }
+
+    private func finishInput(_ s: Session, _ id: EpollServer.ConnectionID) {
+        s.done = true
+        s.continuation.finish()
+        server.stopReading(id)
+    }
+}
