@@ -23,14 +23,16 @@ struct ClusterProcessTests {
         var process: ChildProcess
         var admin: SocketAddress
         var gossip: SocketAddress
+        var http: SocketAddress
 
-        init(id: String, dataDir: String, log: String, process: ChildProcess, admin: SocketAddress, gossip: SocketAddress) {
+        init(id: String, dataDir: String, log: String, process: ChildProcess, admin: SocketAddress, gossip: SocketAddress, http: SocketAddress) {
             self.id = id
             self.dataDir = dataDir
             self.log = log
             self.process = process
             self.admin = admin
             self.gossip = gossip
+            self.http = http
         }
     }
 
@@ -64,7 +66,7 @@ struct ClusterProcessTests {
                 let f = line.split(separator: " ").first { $0.hasPrefix(name + "=") }!
                 return try SocketAddress(parsing: String(f.dropFirst(name.count + 1)))
             }
-            return Node(id: id, dataDir: dir, log: log, process: p, admin: try field("admin"), gossip: try field("gossip"))
+            return Node(id: id, dataDir: dir, log: log, process: p, admin: try field("admin"), gossip: try field("gossip"), http: try field("http"))
         }
 
         static func three() throws -> Cluster {
