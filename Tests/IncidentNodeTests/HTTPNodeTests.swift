@@ -191,5 +191,40 @@ extension NodeTests {
                 #expect(listed.first?["status"] == "resolved")
             }
         }
-    }
+    
+        @Test func statusPageAndMetricsShowTheIncidents() async throws {
+            try await withNodeClient { node in
+                let c = try node.client()
+                let h = try HTTPTestClient(node.runtime.httpAddress)
+                var r = try h.request("GET", "/status.json")
+                #expect(r.status == 200 && r.json?["open_incidents"]?.arrayValue?.isEmpty == true)
+                let major = try c.ingest(["title": "Checkout <down> & out", "service": "checkout", "severity": "SEV-0"])
+                _ = try c.ingest(["title": "Slow search", "service": "search", "severity": "SEV-2"])
+                let fixed = try c.ingest(["title": "Old blip", "service": "search", "severity": "SEV-3"])
+                _ = try c.ok("incident.update", ["id": .string(major), "message": "Failing over to the standby", "channels": ["log"]])
+                _ = try c.ok("incident.resolve", ["id": .string(fixed), "resolution": "restarted"])
+                r = try h.request("GET", "/status.json")
+                #expect(r.status == 200)
+                let services = (r.json?["services"]?.arrayValue ?? []).map { ($0["name"]?.stringValue ?? "", $0["status"]?.stringValue ?? "") }
+                #expect(services.map(\.0) == ["checkout", "search"] && services.map(\.1) == ["major_outage", "degraded_performance"])
+                let open = r.json?["open_incidents"]?.arrayValue ?? []
+                #expect(open.count == 2 && open.first?["id"]?.stringValue == major, "worst first")
+                #expect(open.first?["latest_update"] == "Failing over to the standby")
+                #expect(r.json?["recently_resolved"]?[0]?["id"]?.stringValue == fixed)
+                r = try h.request("GET", "/status")
+                let html = String(decoding: r.body, as: UTF8.self)
+                #expect(r.status == 200 && r.header("Content-Type")?.hasPrefix("text/html") == true)
+                #expect(html.contains("Checkout &lt;down&gt; &amp; out") && !html.contains("<down>"), "titles are escaped")
+                #expect(html.contains("Major outage") && html.contains("Failing over to the standby") && html.contains("Old blip"))
+                #expect(html.contains("name=\"viewport\"") && !html.contains("http://") && !html.contains("https://"), "no external assets")
+                r = try h.request("GET", "/metrics")
+                let text = String(decoding: r.body, as: UTF8.self)
+                #expect(r.status == 200 && r.header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
+                #expect(text.contains("aether_incidents_open{severity=\"SEV-0\"} 1"))
+                #expect(text.contains("aether_incidents{status=\"resolved\"} 1"))
+                #expect(text.contains("aether_incidents_total 3"))
+                #expect(text.contains("# TYPE aether_http_responses_total counter") && text.contains("aether_http_responses_total{code=\"200\"}"))
+            }
+        }
+}
 }

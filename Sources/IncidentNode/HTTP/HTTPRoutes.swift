@@ -2,6 +2,8 @@ import AdminProtocol
 import AetherJSON
 import IncidentCore
 import IncidentStorage
+import PosixIO
+import Synchronization
 
 /// What each HTTP endpoint does (SPEC §5). Writes answer after they are durable and replicated like
 /// admin writes (the reply carries `replicas`).
@@ -11,6 +13,8 @@ import IncidentStorage
 /// | `POST /v1/alerts` | one canonical alert object, or `{"alerts": […]}` |
 /// | `POST /v1/integrations/alertmanager` | Alertmanager webhook, version 4 |
 /// | `POST /v2/enqueue` | PagerDuty Events API v2 (`routing_key` = an integration key) |
+/// | `GET /status`, `/status.json` | the public status page |
+/// | `GET /metrics` | Prometheus text exposition |
 /// | `GET /healthz` | the process serves |
 /// | `GET /readyz` | the log is replayed and the node has caught up with its peers |
 ///
@@ -23,11 +27,20 @@ final class HTTPRoutes: Sendable {
     private let limits: AdminLimits
     private let replicas: @Sendable (ClosedRange<UInt64>) async -> Int
     private let ready: @Sendable () async -> Bool
+    private let cluster: ClusterShell
+    private let escalation: EscalationSupervisor
+    private let startedAt: UInt64
+    /// Responses sent, by status code (for `/metrics`).
+    private let responses = Mutex<[Int: UInt64]>([:])
 
     init(
         service: IncidentService, log: EventLog, tokens: AdminTokens, limits: AdminLimits,
-        replicas: @escaping @Sendable (ClosedRange<UInt64>) async -> Int, ready: @escaping @Sendable () async -> Bool
+        replicas: @escaping @Sendable (ClosedRange<UInt64>) async -> Int, ready: @escaping @Sendable () async -> Bool,
+        cluster: ClusterShell, escalation: EscalationSupervisor, startedAt: UInt64
     ) {
+        self.cluster = cluster
+        self.escalation = escalation
+        self.startedAt = startedAt
         self.service = service
         self.log = log
         self.tokens = tokens
@@ -38,7 +51,20 @@ final class HTTPRoutes: Sendable {
 
     /// Answers one request.
     func handle(_ r: HTTPRequest) async -> HTTPResponse {
+        let response = await route(r)
+        responses.withLock { $0[response.status, default: 0] += 1 }
+        return response
+    }
+
+    private func route(_ r: HTTPRequest) async -> HTTPResponse {
         switch r.path {
+        case "/status", "/status.json":
+            guard r.method == "GET" else { return Self.methodNotAllowed(r, allow: "GET") }
+            let page = await statusPage()
+            return r.path == "/status" ? .text(200, page.html, contentType: "text/html; charset=utf-8") : .json(200, page.json)
+        case "/metrics":
+            guard r.method == "GET" else { return Self.methodNotAllowed(r, allow: "GET") }
+            return .text(200, await metricsText(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         case "/healthz":
             guard r.method == "GET" else { return Self.methodNotAllowed(r, allow: "GET") }
             return .json(200, ["status": "ok"])
@@ -60,11 +86,34 @@ final class HTTPRoutes: Sendable {
             guard r.method == "POST" else { return Self.methodNotAllowed(r, allow: "POST") }
             return await pagerDuty(r)
         default:
-            return Self.error(404, "no endpoint \(r.path); expected /v1/alerts, /v1/integrations/alertmanager, /v2/enqueue, /healthz or /readyz")
+            return Self.error(404, "no endpoint \(r.path); expected /v1/alerts, /v1/integrations/alertmanager, /v2/enqueue, /status, /status.json, /metrics, /healthz or /readyz")
         }
     }
 
     // MARK: - Endpoints
+
+    private func statusPage() async -> StatusPage {
+        let summaries = service.index.all()
+        var updates: [IncidentID: String] = [:]
+        for s in summaries where s.status.isOpen && s.lastStatusUpdateAt != nil && updates.count < 100 {
+            guard let record = try? await service.record(s.id) else { continue }
+            for e in record.events.reversed() {
+                if case .statusUpdate(let message, _) = e.body {
+                    updates[s.id] = message
+                    break
+                }
+            }
+        }
+        return StatusPage(summaries: summaries, catalogServices: service.catalog.current.names(.service), updates: updates, now: service.sequencer.now)
+    }
+
+    private func metricsText() async -> String {
+        let m = service.metrics(since: nil, until: nil)
+        return MetricsExposition.render(
+            metrics: m, logEvents: service.digest.current.events, replication: cluster.replication.status().stats,
+            escalation: await escalation.status().stats, http: responses.withLock { $0 },
+            uptimeSeconds: Double(monotonicNanos() - startedAt) / 1e9)
+    }
 
     private func pagerDuty(_ r: HTTPRequest) async -> HTTPResponse {
         if let type = r.header("Content-Type"), !type.lowercased().hasPrefix("application/json") {

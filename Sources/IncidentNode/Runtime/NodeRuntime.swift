@@ -119,7 +119,7 @@ public final class NodeRuntime: Sendable {
             let routes = HTTPRoutes(
                 service: service, log: log, tokens: tokens, limits: configuration.adminLimits,
                 replicas: { lsns in await cluster.waitReplicas(lsns: lsns, need: quorum) },
-                ready: { await !supervisor.status().warmingUp })
+                ready: { await !supervisor.status().warmingUp }, cluster: cluster, escalation: supervisor, startedAt: t0)
             http = try HTTPServer(
                 address: configuration.http, routes: routes, bodyBytesMax: configuration.adminLimits.lineBytesMax,
                 partialTimeout: configuration.adminLimits.partialLineTimeout, connectionsMax: configuration.adminLimits.connectionsMax)
