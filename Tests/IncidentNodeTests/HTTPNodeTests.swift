@@ -226,5 +226,26 @@ extension NodeTests {
                 #expect(text.contains("# TYPE aether_http_responses_total counter") && text.contains("aether_http_responses_total{code=\"200\"}"))
             }
         }
+
+        @Test func expectContinueAndTheScheduleCalendar() async throws {
+            try await withNodeClient { node in
+                let h = try HTTPTestClient(node.runtime.httpAddress)
+                let body = #"{"title":"Big body","service":"svc","description":"\#(String(repeating: "x", count: 2000))"}"#
+                try h.send("POST /v1/alerts HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: \(body.utf8.count)\r\n\r\n")
+                #expect(try h.readResponse()?.status == 100, "the interim answer comes before the body is sent")
+                try h.send(body)
+                #expect(try h.readResponse()?.status == 202)
+                let c = try node.client()
+                _ = try c.ok("catalog.set", ["kind": "person", "document": ["name": "alice"]])
+                _ = try c.ok("catalog.set", ["kind": "schedule", "document": [
+                    "name": "primary", "time_zone": "Europe/Berlin",
+                    "layers": [["name": "weekly", "start": "2026-01-05", "handoff": "09:00", "rotation": "weekly", "participants": ["alice"]]],
+                ]])
+                let r = try h.request("GET", "/v1/schedules/primary.ics")
+                #expect(r.status == 200 && r.header("Content-Type")?.hasPrefix("text/calendar") == true)
+                #expect(String(decoding: r.body, as: UTF8.self).hasPrefix("BEGIN:VCALENDAR\r\n"))
+                #expect(try h.request("GET", "/v1/schedules/nope.ics").status == 404)
+            }
+        }
 }
 }

@@ -84,6 +84,9 @@ public struct HTTPRequestParser: Sendable {
     var headerBytes = 0
     var headerCount = 0
     var body: [UInt8] = []
+    /// The current request asked `Expect: 100-continue` and its head is complete: the server
+    /// should answer `100 Continue` once (see `takeContinueRequest`).
+    var continueWanted = false
 
     /// Creates a parser.
     /// - Parameter limits: The size limits.
@@ -196,15 +199,25 @@ public struct HTTPRequestParser: Sendable {
 
     /// At the empty line ending the head: decides how the body is framed.
     private mutating func endOfHead(into requests: inout [HTTPRequest]) throws(HTTPParseError) {
+        let expectsContinue = head.minor >= 1 && head.headers.contains { $0.name.lowercased() == "expect" && $0.value.lowercased() == "100-continue" }
         switch try head.bodyFraming(bodyBytesMax: limits.bodyBytesMax) {
         case .none, .length(0):
             complete(into: &requests)
         case .length(let n):
             body.reserveCapacity(min(n, 1 << 16))  // a declared length is not yet a promise
             state = .body(remaining: n)
+            continueWanted = expectsContinue
         case .chunked:
             state = .chunkSize
+            continueWanted = expectsContinue
         }
+    }
+
+    /// Whether the request being read waits for `HTTP/1.1 100 Continue` before sending its body
+    /// (`Expect: 100-continue`, e.g. curl with bodies over 1 KiB); true once per such request.
+    public mutating func takeContinueRequest() -> Bool {
+        defer { continueWanted = false }
+        return continueWanted
     }
 
     /// Parses a chunk-size line, `hex-size [ws] [; extensions]`, and checks the running body size.
@@ -236,6 +249,7 @@ public struct HTTPRequestParser: Sendable {
     /// Hands over the finished request and starts the next.
     private mutating func complete(into requests: inout [HTTPRequest]) {
         requests.append(head.request(body: body))
+        continueWanted = false
         head = HTTPRequestHead()
         body = []
         headerBytes = 0

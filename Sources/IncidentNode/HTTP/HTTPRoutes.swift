@@ -15,6 +15,7 @@ import Synchronization
 /// | `POST /v2/enqueue` | PagerDuty Events API v2 (`routing_key` = an integration key) |
 /// | `GET /status`, `/status.json` | the public status page |
 /// | `GET /metrics` | Prometheus text exposition |
+/// | `GET /v1/schedules/NAME.ics` | a schedule's shifts (a week back, 90 days ahead) as iCalendar |
 /// | `GET /healthz` | the process serves |
 /// | `GET /readyz` | the log is replayed and the node has caught up with its peers |
 ///
@@ -62,6 +63,15 @@ final class HTTPRoutes: Sendable {
             guard r.method == "GET" else { return Self.methodNotAllowed(r, allow: "GET") }
             let page = await statusPage()
             return r.path == "/status" ? .text(200, page.html, contentType: "text/html; charset=utf-8") : .json(200, page.json)
+        case let path where path.hasPrefix("/v1/schedules/") && path.hasSuffix(".ics"):
+            guard r.method == "GET" else { return Self.methodNotAllowed(r, allow: "GET") }
+            let name = String(path.dropFirst("/v1/schedules/".count).dropLast(4))
+            guard let calculator = service.catalog.current.calculator(schedule: name) else {
+                return Self.error(404, "schedule '\(name)' not found")
+            }
+            let now = service.sequencer.now
+            let shifts = calculator.shifts(from: now - .seconds(7 * 86400), to: now + .seconds(90 * 86400))
+            return .text(200, ICalendar.export(calendarName: name, shifts: shifts, generatedAt: now), contentType: "text/calendar; charset=utf-8")
         case "/metrics":
             guard r.method == "GET" else { return Self.methodNotAllowed(r, allow: "GET") }
             return .text(200, await metricsText(), contentType: "text/plain; version=0.0.4; charset=utf-8")

@@ -118,6 +118,7 @@ final class HTTPServer: EpollServerDelegate, @unchecked Sendable {
             finishInput(s, id)
             return
         }
+        if s.parser.takeContinueRequest() { server.send(id, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)) }
         if s.parser.hasPartialRequest {
             if s.partialSince == nil { s.partialSince = monotonicNanos() }
         } else {
