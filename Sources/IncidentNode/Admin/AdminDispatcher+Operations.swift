@@ -31,7 +31,7 @@ extension AdminDispatcher {
         let actor = try who()
         let (posted, postedLSN) = try await command(args, .postUpdate(message: message, channels: channels), actor)
         guard case .success = posted else { return (posted, 0) }
-        let deliveries = operations.deliver(message: message, channels: channels, incident: try args.incidentID())
+        let deliveries = await operations.deliver(message: message, channels: channels, incident: try args.incidentID())
         let (result, deliveredLSN) = try await command(args, .recordDeliveries(deliveries), "node:\(node.node.name)")
         let lsn = max(statusLSN, postedLSN, deliveredLSN)
         guard case .success(var value) = result, case .object(var o) = value else { return (result, lsn) }

@@ -159,6 +159,8 @@ extension NodeConfiguration {
                 }
             case "snapshot_every_records":
                 snapshotEveryRecords = Int(try seconds(value, origin))
+            case "channels":
+                try applyChannels(value, origin)
             case "escalation_overdue_after_s":
                 let s = try seconds(value, origin)
                 guard s >= 1 else { throw ConfigurationError("\(origin) is \(s); expected at least 1 second") }
@@ -171,7 +173,7 @@ extension NodeConfiguration {
                 throw ConfigurationError(
                     "\(origin): unknown setting; expected one of \(Self.flags.map { $0.replacing("-", with: "_") }.joined(separator: ", ")), "
                         + "reopen_window_s, review_delay_s, war_room_link_template, targets, services, wal_segment_bytes_max, "
-                        + "admin_line_bytes_max, snapshot_every_records, membership_profile, escalation_overdue_after_s, escalation_warmup_ms")
+                        + "admin_line_bytes_max, snapshot_every_records, membership_profile, escalation_overdue_after_s, escalation_warmup_ms, channels")
             }
         }
     }
@@ -233,6 +235,34 @@ extension NodeConfiguration {
                 }
             }
             policy.services.entries[name] = entry
+        }
+    }
+
+    private mutating func applyChannels(_ v: JSONValue, _ origin: String) throws(ConfigurationError) {
+        guard case .object(let o) = v else { throw ConfigurationError("\(origin) must be an object keyed by channel name") }
+        for (name, c) in o {
+            let where_ = "\(origin).\(name)"
+            guard !name.isEmpty, name.utf8.count <= 64, name != "log",
+                name.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 })
+            else {
+                throw ConfigurationError("\(where_): channel name '\(name)' is not valid; expected 1-64 characters of a-z, 0-9, '-' or '_' (and not 'log', which is built in)")
+            }
+            guard case .object(let fields) = c else { throw ConfigurationError("\(where_) must be an object") }
+            for k in fields.keys where !["type", "url", "format"].contains(k) {
+                throw ConfigurationError("\(where_).\(k): unknown field; expected type, url, format")
+            }
+            let type = fields["type"]?.stringValue ?? "webhook"
+            guard type == "webhook" else {
+                throw ConfigurationError("\(where_).type is '\(type)'; expected webhook (smtp and statuspage channels are not built yet)")
+            }
+            guard let url = fields["url"]?.stringValue, HTTPClient.parse(url) != nil else {
+                throw ConfigurationError("\(where_).url is \(fields["url"].map { "\($0)" } ?? "missing"); expected http://IPv4-or-localhost:port/path")
+            }
+            let formatText = fields["format"]?.stringValue ?? "json"
+            guard let format = ChannelConfiguration.Format(rawValue: formatText) else {
+                throw ConfigurationError("\(where_).format is '\(formatText)'; expected json or slack")
+            }
+            channels[name] = ChannelConfiguration(url: url, format: format)
         }
     }
 }

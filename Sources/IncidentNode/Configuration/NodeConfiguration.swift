@@ -38,6 +38,8 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var policy = IncidentPolicy()
     /// Take a snapshot after this many records since the last one.
     public var snapshotEveryRecords = 500_000
+    /// Notification channels by name (`log` is built in).
+    public var channels: [String: ChannelConfiguration] = [:]
     /// An escalation step not in the log this long after it was due raises an `escalation_overdue`
     /// alert (the watchdog). Longer than failure detection, so a failover is not an alarm.
     public var escalationOverdueAfter: Duration = .seconds(30)
@@ -124,4 +126,26 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+/// A notification channel: a webhook that receives pages and status updates.
+public struct ChannelConfiguration: Sendable, Equatable {
+    /// The body shape.
+    public enum Format: String, Sendable {
+        /// `{"kind", "incident": {…}, "text", …}`.
+        case json
+        /// `{"text": "…"}` (Slack incoming webhooks and compatibles).
+        case slack
+    }
+
+    /// Where to POST (`http://host:port/path`).
+    public var url: String
+    /// The body shape.
+    public var format: Format
+
+    /// Creates a channel.
+    public init(url: String, format: Format) {
+        self.url = url
+        self.format = format
+    }
 }

@@ -32,6 +32,7 @@ actor EscalationSupervisor {
     private let owners: @Sendable () -> [NodeID]
     private let logger: Logger
     private let tick: Duration
+    private let notifier: Notifier
     /// No step fires before this: a node that just (re)started may hold a stale copy of incidents
     /// until peers have pushed and anti-entropy has run, and must not page from it.
     private let firesFrom: Timestamp
@@ -59,8 +60,10 @@ actor EscalationSupervisor {
 
     init(
         node: NodeID, inbox: EscalationInbox, catalog: CatalogStore, service: IncidentService, overdueAfter: Duration,
-        warmup: Duration, tick: Duration = .milliseconds(10), owners: @escaping @Sendable () -> [NodeID], logger: Logger
+        warmup: Duration, notifier: Notifier, tick: Duration = .milliseconds(10), owners: @escaping @Sendable () -> [NodeID],
+        logger: Logger
     ) {
+        self.notifier = notifier
         self.firesFrom = service.sequencer.now + warmup
         self.node = node
         self.inbox = inbox
@@ -157,8 +160,12 @@ actor EscalationSupervisor {
                 timers.retry(id, pending, at: now + .seconds(1))
             }
         }
-        // The `log` channel: one line per page, written together.
+        // The node log keeps one line per step, written together.
         if !pages.isEmpty { logger.info(pages.joined(separator: "\n")) }
+        for (n, outcome) in outcomes {
+            guard case .success(let step?) = outcome else { continue }
+            deliverPages(step, incident: fires[n].0, catalog: snapshot)
+        }
     }
 
     /// Files an incident under the near timers (with its view) or, when its step is more than
@@ -204,6 +211,30 @@ actor EscalationSupervisor {
         return { view in
             EscalationPlanner.pending(
                 view, policy: snapshot.policy(forService: view.service), responseTarget: policy.targets(for: view.severity).acknowledge)
+        }
+    }
+
+    /// Sends a fired step's page to each person it names, on their first contact's channel (the
+    /// node log when they have none), and records the outcomes in the incident's timeline. Runs
+    /// beside the tick, so a slow receiver never delays the next step.
+    private nonisolated func deliverPages(_ step: EscalationStep, incident id: IncidentID, catalog snapshot: OnCallCatalog) {
+        let notifier = self.notifier
+        let service = self.service
+        let node = self.node
+        Task {
+            let title = service.index.get(id)?.title ?? ""
+            var deliveries: [Delivery] = []
+            for person in step.targets {
+                let channel = snapshot.people[person]?.pageChannel ?? "log"
+                guard channel != "log" else { continue }  // already in the node log
+                let what = step.kind == .timeout ? "Escalated (timeout)" : "Page"
+                let text = "\(what): \(id.text) \(title) — \(step.reason)"
+                let m = Notifier.Message(
+                    incident: id, kind: "page", text: text, key: "\(id.text)/step-\(step.number)/\(person)",
+                    fields: ["person": .string(person), "step": .int(Int64(step.number)), "level": .int(Int64(step.level)), "title": .string(title)])
+                deliveries.append(await notifier.deliver(m, to: channel))
+            }
+            if !deliveries.isEmpty { _ = try? await service.command(id, .recordDeliveries(deliveries), actor: "node:\(node.name)") }
         }
     }
 

@@ -99,7 +99,8 @@ actor IncidentActor {
         guard let pending = EscalationPlanner.pending(view, policy: policy, responseTarget: target), pending == expected,
             pending.due <= now
         else { return nil }
-        let step = EscalationPlanner.step(pending, view: view, policy: policy, channel: "log", onCall: catalog.onCall)
+        var step = EscalationPlanner.step(pending, view: view, policy: policy, channel: "log", onCall: catalog.onCall)
+        step.channel = step.targets.first.flatMap { catalog.people[$0]?.pageChannel } ?? "log"  // where the first page went
         let event = step.event(incident: id, due: pending.due, opened: record.openingEvent.hlc)
         var recorded = false
         _ = try changing(now: now) { (record) throws(IncidentOpError) -> UInt64 in

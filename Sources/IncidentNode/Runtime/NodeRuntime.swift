@@ -98,7 +98,10 @@ public final class NodeRuntime: Sendable {
                 throw error
             }
         }
-        let operations = RuntimeOperations(startedAt: t0, snapshots: snapshots, logger: logger.child("aether.notify"))
+        let notifier = Notifier(channels: configuration.channels, logger: logger.child("aether.notify")) { id, delivery in
+            _ = try? await service.command(id, .recordDeliveries([delivery]), actor: "node:\(configuration.nodeID.name)")
+        }
+        let operations = RuntimeOperations(startedAt: t0, snapshots: snapshots, notifier: notifier)
         let cluster: ClusterShell
         do {
             cluster = try ClusterShell(
@@ -111,7 +114,8 @@ public final class NodeRuntime: Sendable {
         }
         let supervisor = EscalationSupervisor(
             node: configuration.nodeID, inbox: escalations, catalog: catalog, service: service,
-            overdueAfter: configuration.escalationOverdueAfter, warmup: configuration.escalationWarmup, owners: { cluster.ownerCandidates() },
+            overdueAfter: configuration.escalationOverdueAfter, warmup: configuration.escalationWarmup, notifier: notifier,
+            owners: { cluster.ownerCandidates() },
             logger: logger.child("aether.escalation"))
         let http: HTTPServer
         do {
@@ -304,28 +308,18 @@ struct SignalSources: @unchecked Sendable {
 struct RuntimeOperations: NodeOperations {
     let startedAt: UInt64
     let snapshots: Snapshotter
-    let logger: Logger
+    let notifier: Notifier
 
     func uptimeSeconds() -> Double { Double(monotonicNanos() - startedAt) / 1e9 }
 
-    func deliver(message: String, channels: [String], incident: IncidentID) -> [Delivery] {
+    func deliver(message: String, channels: [String], incident: IncidentID) async -> [Delivery] {
+        let key = "\(incident.text)/update/\(UInt64.random(in: 1...UInt64.max))"
+        let m = Notifier.Message(incident: incident, kind: "status_update", text: message, key: key, fields: ["message": .string(message)])
         var out: [Delivery] = []
-        var toLog = false
-        for c in channels {
-            if c == "log" {
-                toLog = true
-                out.append(Delivery(channel: "log", ok: true, detail: "written to the node log"))
-            } else {
-                toLog = true
-                out.append(
-                    Delivery(
-                        channel: c, ok: false,
-                        detail: "channel '\(c)' is not configured on this node (notification channels are not available yet); delivered to the log channel instead"))
-            }
-        }
-        if toLog {
-            logger.info("status update", metadata: ["incident.id": incident.text, "channel": "log", "message": message])
-            if !channels.contains("log") { out.append(Delivery(channel: "log", ok: true, detail: "written to the node log")) }
+        for c in channels { out.append(await notifier.deliver(m, to: c)) }
+        // A channel that is not configured is delivered to the log instead; say so once.
+        if !channels.contains("log"), channels.contains(where: { !notifier.knows($0) }) {
+            out.append(Delivery(channel: "log", ok: true, detail: "written to the node log"))
         }
         return out
     }

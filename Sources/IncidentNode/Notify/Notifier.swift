@@ -1,0 +1,94 @@
+import AetherJSON
+import IncidentCore
+
+/// Delivers pages and status updates to channels (SPEC §3 "Communication"): `log` (the node log)
+/// and webhooks from the configuration. Delivery is at least once: an attempt that fails is retried
+/// with back-off (1, 2, 4, 8 s; five attempts in all), every attempt's outcome goes into the
+/// incident's timeline (`notified` / `notification_failed`), and each message carries an
+/// `Idempotency-Key` so a receiver can drop a repeat of one it already took.
+final class Notifier: Sendable {
+    /// One message to one channel.
+    struct Message: Sendable {
+        /// The incident it is about.
+        var incident: IncidentID
+        /// `page` or `status_update`.
+        var kind: String
+        /// The text people read.
+        var text: String
+        /// The same for every attempt of this message (incident, step or update, recipient).
+        var key: String
+        /// Extra fields for JSON receivers.
+        var fields: JSONObject
+    }
+
+    /// Attempts in all, and the waits between them.
+    static let backoff: [Duration] = [.seconds(1), .seconds(2), .seconds(4), .seconds(8)]
+    static let timeoutMillis = 2000
+
+    private let channels: [String: ChannelConfiguration]
+    private let logger: Logger
+    private let record: @Sendable (IncidentID, Delivery) async -> Void
+
+    /// `record` writes a later attempt's outcome into the incident's timeline.
+    init(channels: [String: ChannelConfiguration], logger: Logger, record: @escaping @Sendable (IncidentID, Delivery) async -> Void) {
+        self.channels = channels
+        self.logger = logger
+        self.record = record
+    }
+
+    /// Whether a channel name can be delivered to (`log` or a configured one).
+    func knows(_ channel: String) -> Bool { channel == "log" || channels[channel] != nil }
+
+    /// Makes the first attempt and returns its outcome (the caller records it); a failed webhook
+    /// attempt is retried in the background, each retry recorded as it happens.
+    func deliver(_ m: Message, to channel: String) async -> Delivery {
+        if channel == "log" {
+            logger.info(m.kind == "page" ? "page" : "status update", metadata: ["incident.id": m.incident.text, "channel": "log", "message": m.text])
+            return Delivery(channel: "log", ok: true, detail: "written to the node log")
+        }
+        guard let config = channels[channel] else {
+            logger.info(m.kind == "page" ? "page" : "status update", metadata: ["incident.id": m.incident.text, "channel": "log", "message": m.text])
+            return Delivery(
+                channel: channel, ok: false,
+                detail: "channel '\(channel)' is not configured on this node (set channels.\(channel) in its config); delivered to the log channel instead")
+        }
+        let first = await attempt(m, channel: channel, config: config, number: 1)
+        if !first.ok {
+            let record = self.record
+            Task {
+                for (k, wait) in Self.backoff.enumerated() {
+                    try? await Task.sleep(for: wait)
+                    let d = await self.attempt(m, channel: channel, config: config, number: k + 2)
+                    await record(m.incident, d)
+                    if d.ok { return }
+                }
+                self.logger.error("notification given up", metadata: ["incident.id": m.incident.text, "channel": channel, "key": m.key])
+            }
+        }
+        return first
+    }
+
+    private func attempt(_ m: Message, channel: String, config: ChannelConfiguration, number: Int) async -> Delivery {
+        let body: JSONValue
+        switch config.format {
+        case .slack: body = ["text": .string(m.text)]
+        case .json:
+            var o = m.fields
+            o["kind"] = .string(m.kind)
+            o["incident_id"] = .string(m.incident.text)
+            o["text"] = .string(m.text)
+            o["key"] = .string(m.key)
+            body = .object(o)
+        }
+        let headers = [("Content-Type", "application/json"), ("Idempotency-Key", m.key)]
+        let of = "attempt \(number) of \(Self.backoff.count + 1)"
+        switch await HTTPClient.request("POST", url: config.url, headers: headers, body: body.serialized(), timeoutMillis: Self.timeoutMillis) {
+        case .success(let (status, ms)) where (200...299).contains(status):
+            return Delivery(channel: channel, ok: true, detail: "POST \(config.url) → \(status) in \(ms) ms (\(of))")
+        case .success(let (status, ms)):
+            return Delivery(channel: channel, ok: false, detail: "POST \(config.url) → \(status) in \(ms) ms (\(of))")
+        case .failure(let e):
+            return Delivery(channel: channel, ok: false, detail: "\(e.description) (\(of))")
+        }
+    }
+}
