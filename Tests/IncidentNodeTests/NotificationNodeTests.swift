@@ -128,3 +128,113 @@ extension NodeTests {
         }
     }
 }
+
+/// An SMTP sink on loopback (RFC 5321 server side, minimal): accepts every message and keeps it.
+final class SMTPSink: @unchecked Sendable {
+    // @unchecked: `messages` behind `lock`.
+    struct Message {
+        var from: String
+        var to: [String]
+        var data: String
+    }
+
+    let address: SocketAddress
+    private let fd: Int32
+    private let lock = NSLock()
+    private var messages: [Message] = []
+
+    init() throws {
+        (fd, address) = try Socket.listen(SocketAddress(host: "127.0.0.1", port: 0))
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        Thread { self.loop() }.start()
+    }
+
+    var received: [Message] { lock.withLock { messages } }
+
+    func stop() {
+        shutdown(fd, Int32(SHUT_RDWR))
+        Socket.close(fd)
+    }
+
+    private func loop() {
+        while true {
+            let c = accept(fd, nil, nil)
+            if c < 0 { return }
+            Socket.setReceiveTimeout(c, millis: 2000)
+            serve(c)
+            Socket.close(c)
+        }
+    }
+
+    private func serve(_ c: Int32) {
+        var buffer: [UInt8] = []
+        func say(_ s: String) { try? Array((s + "\r\n").utf8).withUnsafeBytes { try Socket.writeAll(c, $0) } }
+        func line() -> String? {
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            while true {
+                if let nl = buffer.firstIndex(of: 10) {
+                    let l = String(decoding: buffer[0..<nl], as: UTF8.self).trimmingCharacters(in: .newlines)
+                    buffer.removeFirst(nl + 1)
+                    return l
+                }
+                let n = (try? chunk.withUnsafeMutableBytes { try Socket.read(c, into: $0) }) ?? 0
+                if n <= 0 { return nil }
+                buffer += chunk[0..<n]
+            }
+        }
+        say("220 sink ESMTP")
+        var from = ""
+        var to: [String] = []
+        while let l = line() {
+            let upper = l.uppercased()
+            if upper.hasPrefix("EHLO") || upper.hasPrefix("HELO") {
+                say("250 sink")
+            } else if upper.hasPrefix("MAIL FROM:") {
+                from = String(l.dropFirst(10)).trimmingCharacters(in: CharacterSet(charactersIn: "<> "))
+                say("250 OK")
+            } else if upper.hasPrefix("RCPT TO:") {
+                to.append(String(l.dropFirst(8)).trimmingCharacters(in: CharacterSet(charactersIn: "<> ")))
+                say("250 OK")
+            } else if upper == "DATA" {
+                say("354 go ahead")
+                var data: [String] = []
+                while let d = line(), d != "." { data.append(d.hasPrefix("..") ? String(d.dropFirst()) : d) }
+                lock.withLock { messages.append(Message(from: from, to: to, data: data.joined(separator: "\n"))) }
+                say("250 OK queued")
+            } else if upper == "QUIT" {
+                say("221 bye")
+                return
+            } else {
+                say("500 what")
+            }
+        }
+    }
+}
+
+extension NodeTests.Notifications {
+    @Test func pagesAndUpdatesGoOutAsEmail() async throws {
+        let sink = try SMTPSink()
+        defer { sink.stop() }
+        try await withNodeClient({
+            $0.escalationWarmup = .zero
+            $0.channels["email"] = ChannelConfiguration(relay: sink.address, from: "aether@example.com", to: ["stakeholders@example.com"])
+        }) { node in
+            let c = try node.client()
+            _ = try c.ok("catalog.set", ["kind": "person", "document": ["name": "bob", "contacts": [["channel": "email", "address": "bob@example.com"]]]])
+            _ = try c.ok("catalog.set", ["kind": "policy", "document": ["name": "p", "levels": [["delay_s": 600, "targets": [["person": "bob"]]]]]])
+            _ = try c.ok("catalog.set", ["kind": "service", "document": ["name": "db", "policy": "p"]])
+            let id = try c.ingest(["title": "Replication lag", "service": "db"])
+            let deadline = Date().addingTimeInterval(5)
+            while sink.received.isEmpty && Date() < deadline { usleep(50_000) }
+            let page = try #require(sink.received.first)
+            #expect(page.to == ["bob@example.com"] && page.from == "aether@example.com")
+            #expect(page.data.contains("Subject: [Page] \(id) Replication lag") && page.data.contains("level 1 of p"))
+            _ = try c.ok("incident.update", ["id": .string(id), "message": ".leading dot survives\nInvestigating replication lag", "channels": ["email"]])
+            let update = try #require(sink.received.last)
+            #expect(update.to == ["stakeholders@example.com"])
+            #expect(update.data.contains("\n.leading dot survives\nInvestigating replication lag"), "dot-stuffing round trip")
+            let kinds = timelineKinds(try c.incident(id)).filter { $0 == "notified" }
+            #expect(kinds.count == 2)
+        }
+    }
+}

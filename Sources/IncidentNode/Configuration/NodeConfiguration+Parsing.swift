@@ -248,21 +248,46 @@ extension NodeConfiguration {
                 throw ConfigurationError("\(where_): channel name '\(name)' is not valid; expected 1-64 characters of a-z, 0-9, '-' or '_' (and not 'log', which is built in)")
             }
             guard case .object(let fields) = c else { throw ConfigurationError("\(where_) must be an object") }
-            for k in fields.keys where !["type", "url", "format"].contains(k) {
-                throw ConfigurationError("\(where_).\(k): unknown field; expected type, url, format")
-            }
             let type = fields["type"]?.stringValue ?? "webhook"
-            guard type == "webhook" else {
-                throw ConfigurationError("\(where_).type is '\(type)'; expected webhook (smtp and statuspage channels are not built yet)")
+            let allowed = type == "smtp" ? ["type", "relay", "from", "to"] : ["type", "url", "format"]
+            for k in fields.keys where !allowed.contains(k) {
+                throw ConfigurationError("\(where_).\(k): unknown field for a \(type) channel; expected \(allowed.joined(separator: ", "))")
             }
-            guard let url = fields["url"]?.stringValue, HTTPClient.parse(url) != nil else {
-                throw ConfigurationError("\(where_).url is \(fields["url"].map { "\($0)" } ?? "missing"); expected http://IPv4-or-localhost:port/path")
+            switch type {
+            case "webhook":
+                guard let url = fields["url"]?.stringValue, HTTPClient.parse(url) != nil else {
+                    throw ConfigurationError("\(where_).url is \(fields["url"].map { "\($0)" } ?? "missing"); expected http://IPv4-or-localhost:port/path")
+                }
+                let formatText = fields["format"]?.stringValue ?? "json"
+                guard let format = ChannelConfiguration.Format(rawValue: formatText) else {
+                    throw ConfigurationError("\(where_).format is '\(formatText)'; expected json or slack")
+                }
+                channels[name] = ChannelConfiguration(url: url, format: format)
+            case "smtp":
+                guard let relayText = fields["relay"]?.stringValue, let relay = try? SocketAddress(parsing: relayText) else {
+                    throw ConfigurationError("\(where_).relay is \(fields["relay"].map { "\($0)" } ?? "missing"); expected host:port of an SMTP relay, e.g. 127.0.0.1:25")
+                }
+                guard let from = fields["from"]?.stringValue, Self.isEmailAddress(from) else {
+                    throw ConfigurationError("\(where_).from is \(fields["from"].map { "\($0)" } ?? "missing"); expected an email address")
+                }
+                var to: [String] = []
+                for (n, v) in (fields["to"]?.arrayValue ?? []).enumerated() {
+                    guard let a = v.stringValue, Self.isEmailAddress(a) else {
+                        throw ConfigurationError("\(where_).to[\(n)] is \(v); expected an email address")
+                    }
+                    to.append(a)
+                }
+                channels[name] = ChannelConfiguration(relay: relay, from: from, to: to)
+            default:
+                throw ConfigurationError("\(where_).type is '\(type)'; expected webhook or smtp (the statuspage channel is not built yet)")
             }
-            let formatText = fields["format"]?.stringValue ?? "json"
-            guard let format = ChannelConfiguration.Format(rawValue: formatText) else {
-                throw ConfigurationError("\(where_).format is '\(formatText)'; expected json or slack")
-            }
-            channels[name] = ChannelConfiguration(url: url, format: format)
         }
+    }
+
+    /// `local@domain`, printable, no spaces or angle brackets (what the SMTP client may put in a command).
+    static func isEmailAddress(_ s: String) -> Bool {
+        let parts = s.split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty && s.utf8.count <= 254
+            && s.utf8.allSatisfy { $0 > 32 && $0 < 127 && $0 != UInt8(ascii: "<") && $0 != UInt8(ascii: ">") }
     }
 }

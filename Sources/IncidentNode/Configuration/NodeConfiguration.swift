@@ -128,24 +128,34 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// A notification channel: a webhook that receives pages and status updates.
+/// A notification channel: a webhook, or email through an SMTP relay.
 public struct ChannelConfiguration: Sendable, Equatable {
-    /// The body shape.
+    /// The body shape of a webhook.
     public enum Format: String, Sendable {
-        /// `{"kind", "incident": {…}, "text", …}`.
+        /// `{"kind", "incident_id", "text", "key", …}`.
         case json
         /// `{"text": "…"}` (Slack incoming webhooks and compatibles).
         case slack
     }
 
-    /// Where to POST (`http://host:port/path`).
-    public var url: String
-    /// The body shape.
-    public var format: Format
+    /// How messages travel.
+    public enum Kind: Sendable, Equatable {
+        /// POST to `url` (`http://host:port/path`).
+        case webhook(url: String, format: Format)
+        /// Email through the relay; `to` gets status updates (pages go to the person's address).
+        case smtp(relay: SocketAddress, from: String, to: [String])
+    }
 
-    /// Creates a channel.
+    /// How messages travel.
+    public var kind: Kind
+
+    /// A webhook channel.
     public init(url: String, format: Format) {
-        self.url = url
-        self.format = format
+        kind = .webhook(url: url, format: format)
+    }
+
+    /// An email channel.
+    public init(relay: SocketAddress, from: String, to: [String]) {
+        kind = .smtp(relay: relay, from: from, to: to)
     }
 }

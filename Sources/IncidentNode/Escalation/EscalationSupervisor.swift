@@ -225,13 +225,15 @@ actor EscalationSupervisor {
             let title = service.index.get(id)?.title ?? ""
             var deliveries: [Delivery] = []
             for person in step.targets {
-                let channel = snapshot.people[person]?.pageChannel ?? "log"
+                let contact = snapshot.people[person]?.contacts.first
+                let channel = contact?.channel ?? "log"
                 guard channel != "log" else { continue }  // already in the node log
                 let what = step.kind == .timeout ? "Escalated (timeout)" : "Page"
                 let text = "\(what): \(id.text) \(title) — \(step.reason)"
                 let m = Notifier.Message(
                     incident: id, kind: "page", text: text, key: "\(id.text)/step-\(step.number)/\(person)",
-                    fields: ["person": .string(person), "step": .int(Int64(step.number)), "level": .int(Int64(step.level)), "title": .string(title)])
+                    fields: ["person": .string(person), "step": .int(Int64(step.number)), "level": .int(Int64(step.level)), "title": .string(title)],
+                    address: contact?.address, subject: "[\(what)] \(id.text) \(title)")
                 deliveries.append(await notifier.deliver(m, to: channel))
             }
             if !deliveries.isEmpty { _ = try? await service.command(id, .recordDeliveries(deliveries), actor: "node:\(node.name)") }

@@ -1,8 +1,8 @@
 import AetherJSON
 import IncidentCore
 
-/// Delivers pages and status updates to channels (SPEC §3 "Communication"): `log` (the node log)
-/// and webhooks from the configuration. Delivery is at least once: an attempt that fails is retried
+/// Delivers pages and status updates to channels (SPEC §3 "Communication"): `log` (the node log),
+/// and webhooks and email (SMTP relay) from the configuration. Delivery is at least once: an attempt that fails is retried
 /// with back-off (1, 2, 4, 8 s; five attempts in all), every attempt's outcome goes into the
 /// incident's timeline (`notified` / `notification_failed`), and each message carries an
 /// `Idempotency-Key` so a receiver can drop a repeat of one it already took.
@@ -19,6 +19,10 @@ final class Notifier: Sendable {
         var key: String
         /// Extra fields for JSON receivers.
         var fields: JSONObject
+        /// The recipient's address on the channel (a person's contact), if any.
+        var address: String? = nil
+        /// The email subject.
+        var subject: String = ""
     }
 
     /// Attempts in all, and the waits between them.
@@ -69,26 +73,43 @@ final class Notifier: Sendable {
     }
 
     private func attempt(_ m: Message, channel: String, config: ChannelConfiguration, number: Int) async -> Delivery {
-        let body: JSONValue
-        switch config.format {
-        case .slack: body = ["text": .string(m.text)]
-        case .json:
-            var o = m.fields
-            o["kind"] = .string(m.kind)
-            o["incident_id"] = .string(m.incident.text)
-            o["text"] = .string(m.text)
-            o["key"] = .string(m.key)
-            body = .object(o)
-        }
-        let headers = [("Content-Type", "application/json"), ("Idempotency-Key", m.key)]
         let of = "attempt \(number) of \(Self.backoff.count + 1)"
-        switch await HTTPClient.request("POST", url: config.url, headers: headers, body: body.serialized(), timeoutMillis: Self.timeoutMillis) {
-        case .success(let (status, ms)) where (200...299).contains(status):
-            return Delivery(channel: channel, ok: true, detail: "POST \(config.url) → \(status) in \(ms) ms (\(of))")
-        case .success(let (status, ms)):
-            return Delivery(channel: channel, ok: false, detail: "POST \(config.url) → \(status) in \(ms) ms (\(of))")
-        case .failure(let e):
-            return Delivery(channel: channel, ok: false, detail: "\(e.description) (\(of))")
+        switch config.kind {
+        case .webhook(let url, let format):
+            let body: JSONValue
+            switch format {
+            case .slack: body = ["text": .string(m.text)]
+            case .json:
+                var o = m.fields
+                o["kind"] = .string(m.kind)
+                o["incident_id"] = .string(m.incident.text)
+                o["text"] = .string(m.text)
+                o["key"] = .string(m.key)
+                if let a = m.address { o["address"] = .string(a) }
+                body = .object(o)
+            }
+            let headers = [("Content-Type", "application/json"), ("Idempotency-Key", m.key)]
+            switch await HTTPClient.request("POST", url: url, headers: headers, body: body.serialized(), timeoutMillis: Self.timeoutMillis) {
+            case .success(let (status, ms)) where (200...299).contains(status):
+                return Delivery(channel: channel, ok: true, detail: "POST \(url) → \(status) in \(ms) ms (\(of))")
+            case .success(let (status, ms)):
+                return Delivery(channel: channel, ok: false, detail: "POST \(url) → \(status) in \(ms) ms (\(of))")
+            case .failure(let e):
+                return Delivery(channel: channel, ok: false, detail: "\(e.description) (\(of))")
+            }
+        case .smtp(let relay, let from, let to):
+            let recipients = m.address.map { [$0] } ?? to
+            guard !recipients.isEmpty else {
+                return Delivery(channel: channel, ok: false, detail: "no recipient: the contact has no address and channels.\(channel).to is empty")
+            }
+            let subject = m.subject.isEmpty ? m.text.prefix { $0 != "\n" }.prefix(120) + "" : m.subject
+            let id = m.key.replacing("/", with: ".") + "@aether"
+            switch await SMTPClient.send(relay: relay, from: from, to: recipients, subject: subject, body: m.text, messageID: id, timeoutMillis: Self.timeoutMillis) {
+            case .success(let reply):
+                return Delivery(channel: channel, ok: true, detail: "mail to \(recipients.joined(separator: ",")) via \(relay): \(reply) (\(of))")
+            case .failure(let e):
+                return Delivery(channel: channel, ok: false, detail: "\(e.description) (\(of))")
+            }
         }
     }
 }
