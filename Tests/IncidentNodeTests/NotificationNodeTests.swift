@@ -238,3 +238,30 @@ extension NodeTests.Notifications {
         }
     }
 }
+
+extension NodeTests.Notifications {
+    @Test func aQuietMajorIncidentRemindsItsCommunicationsLeadOncePerQuietStretch() async throws {
+        let receiver = try WebhookReceiver(statuses: [])
+        defer { receiver.stop() }
+        try await withNodeClient({
+            $0.escalationWarmup = .zero
+            $0.statusUpdateReminder = .seconds(1)
+            $0.channels["chat"] = ChannelConfiguration(url: "http://\(receiver.address)/chat", format: .json)
+        }) { node in
+            let c = try node.client()
+            _ = try c.ok("catalog.set", ["kind": "person", "document": ["name": "carol", "contacts": [["channel": "chat", "address": "@carol"]]]])
+            let id = try c.ingest(["title": "Payments down", "service": "payments", "severity": "SEV-1"])
+            _ = try c.ok("incident.assign", ["id": .string(id), "role": "communications_lead", "person": "carol"])
+            let deadline = Date().addingTimeInterval(10)
+            while receiver.requests.isEmpty && Date() < deadline { usleep(100_000) }
+            let reminder = try #require(receiver.requests.first)
+            #expect(reminder.body?["kind"] == "reminder" && reminder.body?["person"] == "carol")
+            #expect((reminder.body?["text"]?.stringValue ?? "").contains("no status update"))
+            usleep(6_000_000)
+            #expect(receiver.requests.count == 1, "once per quiet stretch")
+            let notes = (try c.incident(id)["timeline"]?.arrayValue ?? []).filter { $0["kind"] == "notified" }
+            let details = notes.compactMap { $0["details"]?["detail"]?.stringValue }
+            #expect(details.contains { $0.contains("status-update reminder to carol") })
+        }
+    }
+}

@@ -25,14 +25,16 @@ actor EscalationSupervisor {
         var lateness: [Int64] = []
     }
 
-    private let node: NodeID
+    let node: NodeID
     private let inbox: EscalationInbox
     private let catalog: CatalogStore
-    private let service: IncidentService
-    private let owners: @Sendable () -> [NodeID]
+    let service: IncidentService
+    let owners: @Sendable () -> [NodeID]
     private let logger: Logger
     private let tick: Duration
-    private let notifier: Notifier
+    let notifier: Notifier
+    /// A major incident this long without a status update reminds its communications lead.
+    let reminderAfter: Duration
     /// No step fires before this: a node that just (re)started may hold a stale copy of incidents
     /// until peers have pushed and anti-entropy has run, and must not page from it.
     private let firesFrom: Timestamp
@@ -60,10 +62,11 @@ actor EscalationSupervisor {
 
     init(
         node: NodeID, inbox: EscalationInbox, catalog: CatalogStore, service: IncidentService, overdueAfter: Duration,
-        warmup: Duration, notifier: Notifier, tick: Duration = .milliseconds(10), owners: @escaping @Sendable () -> [NodeID],
+        warmup: Duration, notifier: Notifier, reminderAfter: Duration = .seconds(15 * 60), tick: Duration = .milliseconds(10), owners: @escaping @Sendable () -> [NodeID],
         logger: Logger
     ) {
         self.notifier = notifier
+        self.reminderAfter = reminderAfter
         self.firesFrom = service.sequencer.now + warmup
         self.node = node
         self.inbox = inbox
@@ -79,14 +82,23 @@ actor EscalationSupervisor {
     /// Runs until cancelled.
     func run() async {
         await Supervision.run(name: "escalation timers", logger: logger, onRestart: { await self.noteRestart() }) {
+            var reminded: Set<String> = []
+            var lastReminderScan = self.service.sequencer.now
             while !Task.isCancelled {
-                await self.step(now: self.service.sequencer.now)
+                let now = self.service.sequencer.now
+                await self.step(now: now)
+                if now - lastReminderScan >= .seconds(5), await self.pastWarmup(now) {
+                    lastReminderScan = now
+                    await self.remindQuietMajorIncidents(now: now, catalog: self.catalog.current, reminded: &reminded)
+                }
                 try? await Task.sleep(for: self.tick)
             }
         }
     }
 
     private func noteRestart() { stats.restarts += 1 }
+
+    private func pastWarmup(_ now: Timestamp) -> Bool { now >= firesFrom }
 
     /// One tick at `now` (tests call it directly with their clock).
     func step(now: Timestamp) async {
