@@ -246,10 +246,10 @@ extension NodeConfiguration {
         guard case .object(let o) = v else { throw ConfigurationError("\(origin) must be an object keyed by channel name") }
         for (name, c) in o {
             let where_ = "\(origin).\(name)"
-            guard !name.isEmpty, name.utf8.count <= 64, name != "log",
+            guard !name.isEmpty, name.utf8.count <= 64, name != "log", name != "statuspage",
                 name.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 })
             else {
-                throw ConfigurationError("\(where_): channel name '\(name)' is not valid; expected 1-64 characters of a-z, 0-9, '-' or '_' (and not 'log', which is built in)")
+                throw ConfigurationError("\(where_): channel name '\(name)' is not valid; expected 1-64 characters of a-z, 0-9, '-' or '_' (and not 'log' or 'statuspage', which are built in)")
             }
             guard case .object(let fields) = c else { throw ConfigurationError("\(where_) must be an object") }
             let type = fields["type"]?.stringValue ?? "webhook"
@@ -283,7 +283,7 @@ extension NodeConfiguration {
                 }
                 channels[name] = ChannelConfiguration(relay: relay, from: from, to: to)
             default:
-                throw ConfigurationError("\(where_).type is '\(type)'; expected webhook or smtp (the statuspage channel is not built yet)")
+                throw ConfigurationError("\(where_).type is '\(type)'; expected webhook or smtp (`statuspage` and `log` are built in)")
             }
         }
     }

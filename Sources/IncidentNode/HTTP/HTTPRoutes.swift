@@ -108,7 +108,7 @@ final class HTTPRoutes: Sendable {
         for s in summaries where s.status.isOpen && s.lastStatusUpdateAt != nil && updates.count < 100 {
             guard let record = try? await service.record(s.id) else { continue }
             for e in record.events.reversed() {
-                if case .statusUpdate(let message, _) = e.body {
+                if case .statusUpdate(let message, let channels) = e.body, channels.contains("statuspage") {
                     updates[s.id] = message
                     break
                 }

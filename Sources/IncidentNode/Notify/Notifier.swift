@@ -40,8 +40,8 @@ final class Notifier: Sendable {
         self.record = record
     }
 
-    /// Whether a channel name can be delivered to (`log` or a configured one).
-    func knows(_ channel: String) -> Bool { channel == "log" || channels[channel] != nil }
+    /// Whether a channel name can be delivered to (`log`, `statuspage` or a configured one).
+    func knows(_ channel: String) -> Bool { channel == "log" || channel == "statuspage" || channels[channel] != nil }
 
     /// Makes the first attempt and returns its outcome (the caller records it); a failed webhook
     /// attempt is retried in the background, each retry recorded as it happens.
@@ -49,6 +49,10 @@ final class Notifier: Sendable {
         if channel == "log" {
             logger.info(m.kind == "page" ? "page" : "status update", metadata: ["incident.id": m.incident.text, "channel": "log", "message": m.text])
             return Delivery(channel: "log", ok: true, detail: "written to the node log")
+        }
+        if channel == "statuspage" {
+            // The node's own public page shows the incident's latest update posted to this channel.
+            return Delivery(channel: "statuspage", ok: true, detail: "published on the status page (/status)")
         }
         guard let config = channels[channel] else {
             logger.info(m.kind == "page" ? "page" : "status update", metadata: ["incident.id": m.incident.text, "channel": "log", "message": m.text])
