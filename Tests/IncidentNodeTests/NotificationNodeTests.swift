@@ -229,10 +229,11 @@ extension NodeTests.Notifications {
             let page = try #require(sink.received.first)
             #expect(page.to == ["bob@example.com"] && page.from == "aether@example.com")
             #expect(page.data.contains("Subject: [Page] \(id) Replication lag") && page.data.contains("level 1 of p"))
-            _ = try c.ok("incident.update", ["id": .string(id), "message": ".leading dot survives\nInvestigating replication lag", "channels": ["email"]])
+            _ = try c.ok("incident.update", ["id": .string(id), "message": "Investigating replication lag\n.leading dot survives", "channels": ["email"]])
             let update = try #require(sink.received.last)
             #expect(update.to == ["stakeholders@example.com"])
-            #expect(update.data.contains("\n.leading dot survives\nInvestigating replication lag"), "dot-stuffing round trip")
+            #expect(update.data.contains("Subject: Incident \(id) Update"), "the status_update template")
+            #expect(update.data.contains("*Update*: Investigating replication lag\n.leading dot survives\n"), "dot-stuffing round trip")
             let kinds = timelineKinds(try c.incident(id)).filter { $0 == "notified" }
             #expect(kinds.count == 2)
         }
@@ -256,7 +257,8 @@ extension NodeTests.Notifications {
             while receiver.requests.isEmpty && Date() < deadline { usleep(100_000) }
             let reminder = try #require(receiver.requests.first)
             #expect(reminder.body?["kind"] == "reminder" && reminder.body?["person"] == "carol")
-            #expect((reminder.body?["text"]?.stringValue ?? "").contains("no status update"))
+            let text = reminder.body?["text"]?.stringValue ?? ""
+            #expect(text.contains("no status update"))
             usleep(6_000_000)
             #expect(receiver.requests.count == 1, "once per quiet stretch")
             let notes = (try c.incident(id)["timeline"]?.arrayValue ?? []).filter { $0["kind"] == "notified" }

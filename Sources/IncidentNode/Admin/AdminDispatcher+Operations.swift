@@ -31,7 +31,9 @@ extension AdminDispatcher {
         let actor = try who()
         let (posted, postedLSN) = try await command(args, .postUpdate(message: message, channels: channels), actor)
         guard case .success = posted else { return (posted, 0) }
-        let deliveries = await operations.deliver(message: message, channels: channels, incident: try args.incidentID())
+        let id = try args.incidentID()
+        let record = try await run { () throws(IncidentOpError) in try await service.record(id) }
+        let deliveries = await operations.deliver(message: message, channels: channels, record: record)
         let (result, deliveredLSN) = try await command(args, .recordDeliveries(deliveries), "node:\(node.node.name)")
         let lsn = max(statusLSN, postedLSN, deliveredLSN)
         guard case .success(var value) = result, case .object(var o) = value else { return (result, lsn) }

@@ -65,7 +65,7 @@ protocol NodeOperations: Sendable {
     /// Seconds since start.
     func uptimeSeconds() -> Double
     /// Delivers a status update to channels; returns one outcome per channel.
-    func deliver(message: String, channels: [String], incident: IncidentID) async -> [Delivery]
+    func deliver(message: String, channels: [String], record: IncidentRecord) async -> [Delivery]
     /// Takes a snapshot now; returns its LSN and size.
     func snapshot() async throws -> (UInt64, Int)
 }

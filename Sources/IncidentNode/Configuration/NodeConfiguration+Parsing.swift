@@ -161,6 +161,12 @@ extension NodeConfiguration {
                 snapshotEveryRecords = Int(try seconds(value, origin))
             case "channels":
                 try applyChannels(value, origin)
+            case "templates":
+                guard case .object(let o) = value else { throw ConfigurationError("\(origin) must be an object of template name → file path") }
+                for (name, v) in o {
+                    guard let path = v.stringValue, !path.isEmpty else { throw ConfigurationError("\(origin).\(name) must be a file path") }
+                    templateFiles[name] = path
+                }
             case "status_update_reminder_s":
                 let s = try seconds(value, origin)
                 guard s >= 1 else { throw ConfigurationError("\(origin) is \(s); expected at least 1 second") }
@@ -177,7 +183,7 @@ extension NodeConfiguration {
                 throw ConfigurationError(
                     "\(origin): unknown setting; expected one of \(Self.flags.map { $0.replacing("-", with: "_") }.joined(separator: ", ")), "
                         + "reopen_window_s, review_delay_s, war_room_link_template, targets, services, wal_segment_bytes_max, "
-                        + "admin_line_bytes_max, snapshot_every_records, membership_profile, escalation_overdue_after_s, escalation_warmup_ms, channels, status_update_reminder_s")
+                        + "admin_line_bytes_max, snapshot_every_records, membership_profile, escalation_overdue_after_s, escalation_warmup_ms, channels, templates, status_update_reminder_s")
             }
         }
     }

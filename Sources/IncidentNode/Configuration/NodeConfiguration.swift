@@ -40,6 +40,8 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var snapshotEveryRecords = 500_000
     /// A SEV-0/1 incident this long without a status update reminds its communications lead.
     public var statusUpdateReminder: Duration = .seconds(15 * 60)
+    /// Template override files by template name (`status_update`, …).
+    public var templateFiles: [String: String] = [:]
     /// Notification channels by name (`log` is built in).
     public var channels: [String: ChannelConfiguration] = [:]
     /// An escalation step not in the log this long after it was due raises an `escalation_overdue`

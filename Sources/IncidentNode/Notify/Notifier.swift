@@ -40,6 +40,12 @@ final class Notifier: Sendable {
         self.record = record
     }
 
+    /// Whether a channel sends email (and so wants a subject and the rendered template).
+    func isEmail(_ channel: String) -> Bool {
+        if case .smtp? = channels[channel]?.kind { return true }
+        return false
+    }
+
     /// Whether a channel name can be delivered to (`log`, `statuspage` or a configured one).
     func knows(_ channel: String) -> Bool { channel == "log" || channel == "statuspage" || channels[channel] != nil }
 

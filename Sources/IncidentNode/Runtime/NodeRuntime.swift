@@ -101,7 +101,12 @@ public final class NodeRuntime: Sendable {
         let notifier = Notifier(channels: configuration.channels, logger: logger.child("aether.notify")) { id, delivery in
             _ = try? await service.command(id, .recordDeliveries([delivery]), actor: "node:\(configuration.nodeID.name)")
         }
-        let operations = RuntimeOperations(startedAt: t0, snapshots: snapshots, notifier: notifier)
+        let templates: TemplateSet
+        do { templates = try TemplateSet(overrides: try Self.readTemplates(configuration.templateFiles)) } catch {
+            await log.close()
+            throw ConfigurationError("message templates: \(error)")
+        }
+        let operations = RuntimeOperations(startedAt: t0, snapshots: snapshots, notifier: notifier, templates: templates)
         let cluster: ClusterShell
         do {
             cluster = try ClusterShell(
@@ -163,6 +168,17 @@ public final class NodeRuntime: Sendable {
             configuration: configuration, logger: logger, log: log, fs: fs, sequencer: sequencer, directory: directory,
             service: service, admin: admin, http: http, cluster: cluster, snapshots: snapshots, escalation: supervisor, startedAt: t0,
             report: report, startupMillis: ms)
+    }
+
+    /// Reads template override files (name → path).
+    static func readTemplates(_ files: [String: String]) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for (name, path) in files {
+            do { out[name] = String(decoding: try PosixFile(path: path, create: false, readOnly: true).readAll(), as: UTF8.self) } catch {
+                throw ConfigurationError("cannot read template \(name) from '\(path)': \(error.reason)")
+            }
+        }
+        return out
     }
 
     /// The file naming the node a data directory belongs to.
@@ -310,14 +326,26 @@ struct RuntimeOperations: NodeOperations {
     let startedAt: UInt64
     let snapshots: Snapshotter
     let notifier: Notifier
+    let templates: TemplateSet
 
     func uptimeSeconds() -> Double { Double(monotonicNanos() - startedAt) / 1e9 }
 
-    func deliver(message: String, channels: [String], incident: IncidentID) async -> [Delivery] {
+    func deliver(message: String, channels: [String], record: IncidentRecord) async -> [Delivery] {
+        let incident = record.incident.id
         let key = "\(incident.text)/update/\(UInt64.random(in: 1...UInt64.max))"
-        let m = Notifier.Message(incident: incident, kind: "status_update", text: message, key: key, fields: ["message": .string(message)])
+        // The `status_update` template makes the message people read: "Subject: …", a blank line, the body.
+        let context = MessageContext.of(record, update: message)
+        let rendered = (try? templates.render("status_update", context)) ?? message
+        let (subject, body) = MessageContext.split(rendered)
         var out: [Delivery] = []
-        for c in channels { out.append(await notifier.deliver(m, to: c)) }
+        for c in channels {
+            // Chat and log get the operator's words as written; email the template.
+            let isEmail = notifier.isEmail(c)
+            let m = Notifier.Message(
+                incident: incident, kind: "status_update", text: isEmail ? body : message, key: key,
+                fields: ["message": .string(message), "rendered": .string(body)], subject: isEmail ? subject : "")
+            out.append(await notifier.deliver(m, to: c))
+        }
         // A channel that is not configured is delivered to the log instead; say so once.
         if !channels.contains("log"), channels.contains(where: { !notifier.knows($0) }) {
             out.append(Delivery(channel: "log", ok: true, detail: "written to the node log"))

@@ -1,0 +1,42 @@
+import AetherJSON
+import IncidentCore
+
+/// The values message templates see (`incident.*`, `update.*`), built from an incident's record.
+enum MessageContext {
+    /// `{incident: {id, title, severity, priority, status, service, detected_at, assignee,
+    /// war_room_link, timeline: [{at, kind, actor}]}, update: {message}}`.
+    static func of(_ record: IncidentRecord, update: String? = nil) -> JSONValue {
+        let i = record.incident
+        let timeline: [JSONValue] = record.timeline.suffix(20).map { e in
+            ["at": .string(e.at.rfc3339), "kind": .string(e.kind), "actor": .string(e.actor)]
+        }
+        var incident: JSONObject = [
+            "id": .string(i.id.text), "title": .string(i.title), "severity": .string(i.severity.description),
+            "priority": .string(i.priority.description), "status": .string(i.status.rawValue), "service": .string(i.service),
+            "detected_at": .string(i.opening.detectedAt.rfc3339), "timeline": .array(timeline),
+        ]
+        incident["assignee"] = i.assignee.map { .string($0) } ?? .null
+        incident["war_room_link"] = i.warRoom.map { .string($0) } ?? .null
+        var o: JSONObject = ["incident": .object(incident)]
+        if let update { o["update"] = ["message": .string(update)] }
+        return .object(o)
+    }
+
+    /// Splits a rendered template into its `Subject:` line and the body after the blank line.
+    static func split(_ rendered: String) -> (subject: String, body: String) {
+        guard rendered.hasPrefix("Subject:"), let nl = rendered.firstIndex(of: "\n") else { return ("", rendered) }
+        let subject = rendered[rendered.index(rendered.startIndex, offsetBy: 8)..<nl].trimmingSpaces()
+        var body = rendered[rendered.index(after: nl)...]
+        while body.first == "\n" { body = body.dropFirst() }
+        return (subject, String(body))
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingSpaces() -> String {
+        var s = self
+        while s.first == " " { s = s.dropFirst() }
+        while s.last == " " || s.last == "\r" { s = s.dropLast() }
+        return String(s)
+    }
+}
