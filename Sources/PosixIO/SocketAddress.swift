@@ -146,6 +146,12 @@ public enum Socket {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }
 
+    /// Bounds how long a blocking write waits for the peer to read.
+    public static func setSendTimeout(_ fd: Int32, millis: Int) {
+        var tv = timeval(tv_sec: millis / 1000, tv_usec: (millis % 1000) * 1000)
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
     /// Writes everything (blocking socket), retrying EINTR; MSG_NOSIGNAL so a closed peer is EPIPE.
     public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(SystemError) {
         var done = 0

@@ -236,6 +236,14 @@ extension NodeTests.Notifications {
             #expect(update.data.contains("*Update*: Investigating replication lag\n.leading dot survives\n"), "dot-stuffing round trip")
             let kinds = timelineKinds(try c.incident(id)).filter { $0 == "notified" }
             #expect(kinds.count == 2)
+            // A title carrying CRLF cannot add a header or an SMTP command.
+            let evil = try c.ingest(["title": "Lag\r\nBcc: victim@example.com\r\n\r\n.\r\nMAIL FROM:<x@evil>", "service": "db", "dedup_key": "evil"])
+            let until = Date().addingTimeInterval(5)
+            while !sink.received.contains(where: { $0.data.contains(evil) }) && Date() < until { usleep(50_000) }
+            let mail = try #require(sink.received.first { $0.data.contains(evil) })
+            let headers = mail.data.components(separatedBy: "\n\n")[0]
+            #expect(!headers.contains("\nBcc:"), "\(headers)")
+            #expect(mail.to == ["bob@example.com"] && sink.received.allSatisfy { !$0.from.contains("evil") })
         }
     }
 }

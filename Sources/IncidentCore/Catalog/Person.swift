@@ -43,6 +43,9 @@ public struct Person: Sendable, Equatable {
             guard (1...512).contains(c.address.utf8.count) else {
                 throw .badRequest("person '\(name)' contacts[\(n)] address is empty or longer than 512 bytes")
             }
+            guard c.address.utf8.allSatisfy({ $0 >= 32 && $0 != 127 }) else {
+                throw .badRequest("person '\(name)' contacts[\(n)] address contains control characters; expected an address such as alice@example.com")
+            }
         }
     }
 

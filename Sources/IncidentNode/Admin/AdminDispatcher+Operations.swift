@@ -8,6 +8,13 @@ import IncidentCore
 extension AdminDispatcher {
     func incidentUpdate(_ args: ArgReader, who: () throws(AdminError) -> String) async throws(AdminError) -> (Result<JSONValue, AdminError>, UInt64) {
         try args.only(["id", "message", "channels", "status", "actor"])
+        let channels = try args.optionalStrings("channels") ?? ["log"]
+        guard channels.count <= 16 else {
+            throw AdminError(.badRequest, "args.channels has \(channels.count) entries; expected at most 16")
+        }
+        for c in channels where c.isEmpty || c.utf8.count > 64 || !c.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 }) {
+            throw AdminError(.badRequest, "channel name '\(c)' is not valid; expected 1-64 characters of a-z, 0-9, '-' or '_' (e.g. slack, email)")
+        }
         var statusLSN: UInt64 = 0
         if let status = try args.optionalString("status") {
             guard status.lowercased() == "investigating" else {
@@ -21,13 +28,6 @@ extension AdminDispatcher {
             statusLSN = lsn
         }
         let message = try args.string("message", hint: "the status update text")
-        let channels = try args.optionalStrings("channels") ?? ["log"]
-        guard channels.count <= 16 else {
-            throw AdminError(.badRequest, "args.channels has \(channels.count) entries; expected at most 16")
-        }
-        for c in channels where c.isEmpty || c.utf8.count > 64 || !c.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 || $0 == 95 }) {
-            throw AdminError(.badRequest, "channel name '\(c)' is not valid; expected 1-64 characters of a-z, 0-9, '-' or '_' (e.g. slack, email)")
-        }
         let actor = try who()
         let (posted, postedLSN) = try await command(args, .postUpdate(message: message, channels: channels), actor)
         guard case .success = posted else { return (posted, 0) }

@@ -65,13 +65,15 @@ final class HTTPRoutes: Sendable {
             return r.path == "/status" ? .text(200, page.html, contentType: "text/html; charset=utf-8") : .json(200, page.json)
         case let path where path.hasPrefix("/v1/schedules/") && path.hasSuffix(".ics"):
             guard r.method == "GET" else { return Self.methodNotAllowed(r, allow: "GET") }
-            let name = String(path.dropFirst("/v1/schedules/".count).dropLast(4))
-            guard let calculator = service.catalog.current.calculator(schedule: name) else {
-                return Self.error(404, "schedule '\(name)' not found")
+            return await authorized(r, op: .oncallICS) { () async throws(AdminError) -> HTTPResponse in
+                let name = String(path.dropFirst("/v1/schedules/".count).dropLast(4))
+                guard let calculator = self.service.catalog.current.calculator(schedule: name) else {
+                    throw AdminError(.notFound, "schedule '\(name)' not found")
+                }
+                let now = self.service.sequencer.now
+                let shifts = calculator.shifts(from: now - .seconds(7 * 86400), to: now + .seconds(90 * 86400))
+                return .text(200, ICalendar.export(calendarName: name, shifts: shifts, generatedAt: now), contentType: "text/calendar; charset=utf-8")
             }
-            let now = service.sequencer.now
-            let shifts = calculator.shifts(from: now - .seconds(7 * 86400), to: now + .seconds(90 * 86400))
-            return .text(200, ICalendar.export(calendarName: name, shifts: shifts, generatedAt: now), contentType: "text/calendar; charset=utf-8")
         case "/metrics":
             guard r.method == "GET" else { return Self.methodNotAllowed(r, allow: "GET") }
             return .text(200, await metricsText(), contentType: "text/plain; version=0.0.4; charset=utf-8")
@@ -104,17 +106,23 @@ final class HTTPRoutes: Sendable {
 
     private func statusPage() async -> StatusPage {
         let summaries = service.index.all()
+        let now = service.sequencer.now
+        let catalogServices = service.catalog.current.names(.service)
+        // Latest updates only for the incidents the page shows (the worst 100 open ones).
+        let first = StatusPage(summaries: summaries, catalogServices: catalogServices, updates: [:], now: now)
         var updates: [IncidentID: String] = [:]
-        for s in summaries where s.status.isOpen && s.lastStatusUpdateAt != nil && updates.count < 100 {
-            guard let record = try? await service.record(s.id) else { continue }
+        for o in first.open where o.summary.lastStatusUpdateAt != nil {
+            guard let record = try? await service.record(o.summary.id) else { continue }
             for e in record.events.reversed() {
                 if case .statusUpdate(let message, let channels) = e.body, channels.contains("statuspage") {
-                    updates[s.id] = message
+                    updates[o.summary.id] = message
                     break
                 }
             }
         }
-        return StatusPage(summaries: summaries, catalogServices: service.catalog.current.names(.service), updates: updates, now: service.sequencer.now)
+        var page = first
+        page.open = first.open.map { StatusPage.OpenIncident(summary: $0.summary, latestUpdate: updates[$0.summary.id]) }
+        return page
     }
 
     private func metricsText() async -> String {
@@ -181,7 +189,7 @@ final class HTTPRoutes: Sendable {
         return .json(status, ["results": .array(rendered), "replicas": .int(Int64(min(replicaCount, forwarded ?? replicaCount)))])
     }
 
-    private func authorized(_ r: HTTPRequest, _ body: () async throws(AdminError) -> HTTPResponse) async -> HTTPResponse {
+    private func authorized(_ r: HTTPRequest, op: AdminOp = .alertIngest, _ body: () async throws(AdminError) -> HTTPResponse) async -> HTTPResponse {
         var token: String?
         if let auth = r.header("Authorization") {
             guard auth.lowercased().hasPrefix("bearer ") else {
@@ -189,7 +197,7 @@ final class HTTPRoutes: Sendable {
             }
             token = String(auth.dropFirst(7))
         }
-        if case .failure(let e) = tokens.authorize(token, op: .alertIngest) { return Self.error(e) }
+        if case .failure(let e) = tokens.authorize(token, op: op) { return Self.error(e) }
         do { return try await body() } catch { return Self.error(error) }
     }
 

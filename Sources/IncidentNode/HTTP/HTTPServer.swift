@@ -19,6 +19,8 @@ final class HTTPServer: EpollServerDelegate, @unchecked Sendable {
 
     enum Inbound: Sendable {
         case requests([HTTPRequest])
+        /// The request being read asked `Expect: 100-continue`: answer it after what came before.
+        case continueWanted
         case malformed(HTTPParseError)
         case stalled
     }
@@ -29,11 +31,18 @@ final class HTTPServer: EpollServerDelegate, @unchecked Sendable {
         nonisolated(unsafe) var done = false
         let continuation: AsyncStream<Inbound>.Continuation
         let cancelled = Flag()
+        /// Requests read but not yet answered; reading pauses above `queuedRequestsMax`.
+        let queued = Counter()
+        let paused = Flag()
         init(parser: HTTPRequestParser, continuation: AsyncStream<Inbound>.Continuation) {
             self.parser = parser
             self.continuation = continuation
         }
     }
+
+    /// Requests a connection may have waiting before the server stops reading from it (each holds
+    /// its body: 64 × 1 MiB at most).
+    static let queuedRequestsMax = 64
 
     private let server: EpollServer
     private let routes: HTTPRoutes
@@ -85,7 +94,10 @@ final class HTTPServer: EpollServerDelegate, @unchecked Sendable {
                     if session.cancelled.isSet { return }
                     server.send(id, response.serialized(keepAlive: request.keepAlive), close: !request.keepAlive)
                     if !request.keepAlive { return }
+                    if session.queued.add(-1) <= Self.queuedRequestsMax / 2, session.paused.clear() { server.resumeReading(id) }
                 }
+            case .continueWanted:
+                server.send(id, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
             case .malformed(let error):
                 server.send(id, HTTPRoutes.error(error.status, error.message).serialized(keepAlive: false), close: true)
                 return
@@ -111,14 +123,25 @@ final class HTTPServer: EpollServerDelegate, @unchecked Sendable {
         guard let s = sessions[id], !s.done else { return }
         switch s.parser.feed(bytes) {
         case .requests(let requests):
-            if !requests.isEmpty { s.continuation.yield(.requests(requests)) }
+            if !requests.isEmpty {
+                s.continuation.yield(.requests(requests))
+                s.partialSince = nil  // progress: what is buffered now belongs to a new request
+                if s.queued.add(requests.count) > Self.queuedRequestsMax {
+                    s.paused.set()
+                    server.stopReadingTemporarily(id)
+                }
+                if requests.contains(where: { !$0.keepAlive }) {
+                    finishInput(s, id)  // the connection closes after that request: read no more
+                    return
+                }
+            }
         case .error(let before, let error):
             if !before.isEmpty { s.continuation.yield(.requests(before)) }
             s.continuation.yield(.malformed(error))
             finishInput(s, id)
             return
         }
-        if s.parser.takeContinueRequest() { server.send(id, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)) }
+        if s.parser.takeContinueRequest() { s.continuation.yield(.continueWanted) }
         if s.parser.hasPartialRequest {
             if s.partialSince == nil { s.partialSince = monotonicNanos() }
         } else {

@@ -54,10 +54,14 @@ struct StatusPage {
         var names = Set(catalogServices)
         for s in open where !s.service.isEmpty { names.insert(s.service) }
         for s in resolved where !s.service.isEmpty { names.insert(s.service) }
-        services = names.sorted().map { name in
-            let mine = open.filter { $0.service == name && $0.status != .mitigated }
-            return (name, ServiceState(worst: mine.map(\.severity).min()), open.filter { $0.service == name }.count)
+        var byService: [String: (worst: Severity?, count: Int)] = [:]
+        for s in open {
+            var e = byService[s.service] ?? (nil, 0)
+            e.count += 1
+            if s.status != .mitigated { e.worst = min(e.worst ?? s.severity, s.severity) }
+            byService[s.service] = e
         }
+        services = names.sorted().map { name in (name, ServiceState(worst: byService[name]?.worst), byService[name]?.count ?? 0) }
     }
 
     var json: JSONValue {

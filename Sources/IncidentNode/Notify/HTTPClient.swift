@@ -48,7 +48,8 @@ enum HTTPClient {
         }
         defer { Socket.close(fd) }
         Socket.setReceiveTimeout(fd, millis: timeoutMillis)
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(address.host)\r\nConnection: close\r\nUser-Agent: aether\r\n"
+        Socket.setSendTimeout(fd, millis: timeoutMillis)
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(address.host):\(address.port)\r\nConnection: close\r\nUser-Agent: aether\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         if !body.isEmpty || method == "POST" { head += "Content-Length: \(body.count)\r\n" }
         let request = Array((head + "\r\n").utf8) + body

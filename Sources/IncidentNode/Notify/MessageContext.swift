@@ -24,17 +24,19 @@ enum MessageContext {
 
     /// Splits a rendered template into its `Subject:` line and the body after the blank line.
     static func split(_ rendered: String) -> (subject: String, body: String) {
-        guard rendered.hasPrefix("Subject:"), let nl = rendered.firstIndex(of: "\n") else { return ("", rendered) }
-        let subject = rendered[rendered.index(rendered.startIndex, offsetBy: 8)..<nl].trimmingSpaces()
-        var body = rendered[rendered.index(after: nl)...]
-        while body.first == "\n" { body = body.dropFirst() }
-        return (subject, String(body))
+        // On bytes: a template saved with CRLF line ends has "\r\n" as one Character.
+        let bytes = Array(rendered.utf8)
+        guard bytes.starts(with: Array("Subject:".utf8)), let nl = bytes.firstIndex(of: 10) else { return ("", rendered) }
+        let subject = String(decoding: bytes[8..<nl].filter { $0 != 13 }, as: UTF8.self).trimmingSpaces()
+        var start = nl + 1
+        while start < bytes.count, bytes[start] == 10 || bytes[start] == 13 { start += 1 }
+        return (subject, String(decoding: bytes[start...], as: UTF8.self))
     }
 }
 
-extension Substring {
+extension String {
     fileprivate func trimmingSpaces() -> String {
-        var s = self
+        var s = Substring(self)
         while s.first == " " { s = s.dropFirst() }
         while s.last == " " || s.last == "\r" { s = s.dropLast() }
         return String(s)

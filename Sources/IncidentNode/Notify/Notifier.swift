@@ -31,6 +31,8 @@ final class Notifier: Sendable {
 
     private let channels: [String: ChannelConfiguration]
     private let logger: Logger
+    /// At most this many attempts (each a thread with a socket) run at once; the rest queue.
+    private let slots = AsyncSlots(16)
     private let record: @Sendable (IncidentID, Delivery) async -> Void
 
     /// `record` writes a later attempt's outcome into the incident's timeline.
@@ -57,7 +59,12 @@ final class Notifier: Sendable {
             return Delivery(channel: "log", ok: true, detail: "written to the node log")
         }
         if channel == "statuspage" {
-            // The node's own public page shows the incident's latest update posted to this channel.
+            // The node's own public page shows the incident's latest update posted to this channel;
+            // it cannot reach a person.
+            guard m.kind == "status_update" else {
+                logger.info(m.kind, metadata: ["incident.id": m.incident.text, "channel": "log", "message": m.text])
+                return Delivery(channel: channel, ok: false, detail: "the statuspage channel publishes status updates only; this \(m.kind) was written to the node log instead")
+            }
             return Delivery(channel: "statuspage", ok: true, detail: "published on the status page (/status)")
         }
         guard let config = channels[channel] else {
@@ -83,6 +90,13 @@ final class Notifier: Sendable {
     }
 
     private func attempt(_ m: Message, channel: String, config: ChannelConfiguration, number: Int) async -> Delivery {
+        await slots.acquire()
+        let d = await send(m, channel: channel, config: config, number: number)
+        await slots.release()
+        return d
+    }
+
+    private func send(_ m: Message, channel: String, config: ChannelConfiguration, number: Int) async -> Delivery {
         let of = "attempt \(number) of \(Self.backoff.count + 1)"
         switch config.kind {
         case .webhook(let url, let format):
@@ -108,12 +122,15 @@ final class Notifier: Sendable {
                 return Delivery(channel: channel, ok: false, detail: "\(e.description) (\(of))")
             }
         case .smtp(let relay, let from, let to):
+            if let a = m.address, !NodeConfiguration.isEmailAddress(a) {
+                return Delivery(channel: channel, ok: false, detail: "contact address '\(a.prefix(80))' is not an email address; not sent")
+            }
             let recipients = m.address.map { [$0] } ?? to
             guard !recipients.isEmpty else {
                 return Delivery(channel: channel, ok: false, detail: "no recipient: the contact has no address and channels.\(channel).to is empty")
             }
-            let subject = m.subject.isEmpty ? m.text.prefix { $0 != "\n" }.prefix(120) + "" : m.subject
-            let id = m.key.replacing("/", with: ".") + "@aether"
+            let subject = m.subject.isEmpty ? String(m.text.prefix { !$0.isNewline }.prefix(120)) : m.subject
+            let id = m.key.replacing("/", with: ".").replacing("@", with: ".") + "@aether"
             switch await SMTPClient.send(relay: relay, from: from, to: recipients, subject: subject, body: m.text, messageID: id, timeoutMillis: Self.timeoutMillis) {
             case .success(let reply):
                 return Delivery(channel: channel, ok: true, detail: "mail to \(recipients.joined(separator: ",")) via \(relay): \(reply) (\(of))")
@@ -121,5 +138,25 @@ final class Notifier: Sendable {
                 return Delivery(channel: channel, ok: false, detail: "\(e.description) (\(of))")
             }
         }
+    }
+}
+
+/// A counting semaphore for async code: `acquire` waits while all slots are taken.
+actor AsyncSlots {
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(_ count: Int) { free = count }
+
+    func acquire() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
     }
 }

@@ -23,6 +23,7 @@ enum SMTPClient {
         do { fd = try Socket.connect(relay, timeoutMillis: Int32(timeoutMillis)) } catch { return fail("\(error)") }
         defer { Socket.close(fd) }
         Socket.setReceiveTimeout(fd, millis: timeoutMillis)
+        Socket.setSendTimeout(fd, millis: timeoutMillis)
         var pending: [UInt8] = []
         /// Reads one (possibly multi-line) reply; returns its code and last line.
         func reply() -> (Int, String)? {
@@ -59,18 +60,37 @@ enum SMTPClient {
         if let e = command("MAIL FROM:<\(from)>", expect: 250...250) { return e }
         for rcpt in to { if let e = command("RCPT TO:<\(rcpt)>", expect: 250...251) { return e } }
         if let e = command("DATA", expect: 354...354) { return e }
-        var message = "From: <\(from)>\r\nTo: \(to.map { "<\($0)>" }.joined(separator: ", "))\r\nSubject: \(subject.replacing("\r", with: " ").replacing("\n", with: " "))\r\n"
-        message += "Message-ID: <\(messageID)>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
-        for l in body.replacing("\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false) {
-            message += (l.hasPrefix(".") ? "." : "") + l + "\r\n"  // dot-stuffing
-        }
-        message += "."
-        let bytes = Array((message + "\r\n").utf8)
-        do { try bytes.withUnsafeBytes { try Socket.writeAll(fd, $0) } } catch { return fail("\(error)") }
+        var message = Array("From: <\(from)>\r\nTo: \(to.map { "<\($0)>" }.joined(separator: ", "))\r\nSubject: ".utf8)
+        message += Self.headerSafe(subject)
+        message += Array("\r\nMessage-ID: <\(String(decoding: Self.headerSafe(messageID), as: UTF8.self))>\r\nMIME-Version: 1.0\r\n".utf8)
+        message += Array("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n".utf8)
+        message += Self.body(body)
+        do { try message.withUnsafeBytes { try Socket.writeAll(fd, $0) } } catch { return fail("\(error)") }
         guard let (code, accepted) = reply() else { return fail("no reply to the message") }
         guard code == 250 else { return fail("message answered '\(accepted)'") }
         _ = command("QUIT", expect: 200...299)
         return .success(accepted)
+    }
+}
+
+extension SMTPClient {
+    /// A header value with every control byte (CR and LF included, in any combination) made a
+    /// space: nothing from an alert or the catalog can start a header or an SMTP command.
+    static func headerSafe(_ s: String) -> [UInt8] {
+        Array(s.utf8.prefix(998).map { $0 < 32 || $0 == 127 ? 32 : $0 })
+    }
+
+    /// The DATA section: lines split on LF with every CR dropped, dot-stuffed on the byte, ended by
+    /// CRLF; then the terminating `.` line.
+    static func body(_ text: String) -> [UInt8] {
+        var out: [UInt8] = []
+        for line in text.utf8.split(separator: 10, omittingEmptySubsequences: false) {
+            let bytes = line.filter { $0 != 13 }
+            if bytes.first == UInt8(ascii: ".") { out.append(UInt8(ascii: ".")) }
+            out += bytes
+            out += [13, 10]
+        }
+        return out + Array(".\r\n".utf8)
     }
 }
 
