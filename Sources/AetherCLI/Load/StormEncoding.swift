@@ -120,19 +120,43 @@ enum StormEncoding {
 
     /// Consumes one HTTP response; returns bytes used (0: incomplete).
     static func consumeHTTPReply(_ b: UnsafeRawBufferPointer, from: Int, into c: StormConnection) -> Int {
+        // On bytes: the generator must not spend the cores the node under test needs.
         var end = from
         while end + 3 < b.count, !(b[end] == 13 && b[end + 1] == 10 && b[end + 2] == 13 && b[end + 3] == 10) { end += 1 }
         guard end + 3 < b.count else { return 0 }
-        let head = String(decoding: UnsafeRawBufferPointer(rebasing: b[from..<end]), as: UTF8.self)
         var length = 0
-        for line in head.split(separator: "\r\n") where line.lowercased().hasPrefix("content-length:") {
-            length = Int(line.dropFirst(15).trimmingCharacters()) ?? 0
+        var i = from
+        while i < end {
+            // Each header line: look for "content-length:" case-insensitively at the line start.
+            var lineEnd = i
+            while lineEnd < end, b[lineEnd] != 13 { lineEnd += 1 }
+            if lineEnd - i > 15, matchesLowercased(b, at: i, "content-length:") {
+                var j = i + 15
+                while j < lineEnd, b[j] == 32 { j += 1 }
+                var n = 0
+                while j < lineEnd, b[j] >= 48, b[j] <= 57 { n = n * 10 + Int(b[j] - 48); j += 1 }
+                length = n
+            }
+            i = lineEnd + 2
         }
         let total = end + 4 - from + length
         guard from + total <= b.count else { return 0 }
-        let status = head.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
-        c.recordReply(ok: (200...299).contains(status), created: 0, error: (200...299).contains(status) ? nil : head.prefix(200) + "")
+        // "HTTP/1.1 NNN": the status is bytes 9..<12.
+        var status = 0
+        if end - from >= 12 { for k in (from + 9)..<(from + 12) { status = status * 10 + Int(b[k]) - 48 } }
+        let ok = (200...299).contains(status)
+        c.recordReply(ok: ok, created: 0, error: ok ? nil : String(decoding: UnsafeRawBufferPointer(rebasing: b[from..<min(end, from + 200)]), as: UTF8.self))
         return total
+    }
+
+    private static func matchesLowercased(_ b: UnsafeRawBufferPointer, at i: Int, _ word: StaticString) -> Bool {
+        let w = UnsafeRawBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        for k in 0..<w.count {
+            var x = b[i + k]
+            if x >= 65 && x <= 90 { x += 32 }
+            if x != w[k] { return false }
+        }
+        return true
     }
 
     static func contains(_ line: UnsafeRawBufferPointer, _ needle: StaticString, within limit: Int) -> Bool {

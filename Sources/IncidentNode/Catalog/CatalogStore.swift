@@ -41,6 +41,9 @@ final class CatalogStore: Sendable {
 
     /// The catalog now.
     var current: OnCallCatalog { state.withLock { $0.catalog } }
+    /// One integration key's mapping (without copying the whole catalog: read per PagerDuty event).
+    func integration(_ key: String) -> Integration? { state.withLock { $0.catalog.integrations[key] } }
+
     /// Bumped on every change (the escalation supervisor replans when it moves).
     var version: UInt64 { state.withLock { $0.version } }
     /// Every change held, in event order (anti-entropy and snapshots).

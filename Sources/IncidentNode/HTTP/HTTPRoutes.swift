@@ -142,15 +142,14 @@ final class HTTPRoutes: Sendable {
         case .failure(let rejection): return .json(400, rejection.body)
         case .success(let a): accepted = a
         }
-        guard let integration = service.catalog.current.integrations[accepted.routingKey] else {
+        guard let integration = service.catalog.integration(accepted.routingKey) else {
             return .json(400, PagerDutyEvents.Rejection(errors: ["routing_key is not a known integration key; create one with `aether integration create`"]).body)
         }
         var alert = accepted.alert
         alert.service = integration.service
         do {
-            var response = try await ingest([alert], status: 202)
-            response = .json(202, PagerDutyEvents.successBody(dedupKey: accepted.dedupKey))
-            return response
+            _ = try await store([alert])
+            return .json(202, PagerDutyEvents.successBody(dedupKey: accepted.dedupKey))
         } catch {
             return Self.error(error)
         }
@@ -158,12 +157,21 @@ final class HTTPRoutes: Sendable {
 
     /// Ingests, waits for durability and the write quorum; answers `status` with the results.
     private func ingest(_ alerts: [Alert], status: Int) async throws(AdminError) -> HTTPResponse {
-        guard !alerts.isEmpty else { return .json(status, ["results": [], "replicas": 1]) }
+        let (results, replicaCount) = try await store(alerts)
+        let rendered: [JSONValue] = results.map { r in
+            [
+                "incident_id": r.incidentID.map { .string($0.text) } ?? .null, "created": .bool(r.created), "dedup_key": .string(r.dedupKey),
+            ]
+        }
+        return .json(status, ["results": .array(rendered), "replicas": .int(Int64(replicaCount))])
+    }
+
+    /// Ingests alerts the decoders already validated; returns once they are durable and held by the
+    /// write quorum (or its timeout passed), with the number of nodes holding them.
+    private func store(_ alerts: [Alert]) async throws(AdminError) -> ([IncidentService.IngestResult], Int) {
+        guard !alerts.isEmpty else { return ([], 1) }
         guard alerts.count <= limits.batchAlertsMax else {
             throw AdminError(.badRequest, "\(alerts.count) alerts in one request; expected at most \(limits.batchAlertsMax)")
-        }
-        for (n, a) in alerts.enumerated() {
-            do { try a.validate() } catch { throw AdminError(.badRequest, "alerts[\(n)]: \(error.message)") }
         }
         let firstLSN = log.nextLSN
         let results: [IncidentService.IngestResult]
@@ -180,13 +188,8 @@ final class HTTPRoutes: Sendable {
             do { try await log.waitDurable(lsn) } catch { throw AdminError(.unavailable, "not durable: \(error)") }
             replicaCount = await replicas(min(firstLSN, lsn)...lsn)
         }
-        let rendered: [JSONValue] = results.map { r in
-            [
-                "incident_id": r.incidentID.map { .string($0.text) } ?? .null, "created": .bool(r.created), "dedup_key": .string(r.dedupKey),
-            ]
-        }
         let forwarded = results.compactMap(\.forwardedReplicas).min()
-        return .json(status, ["results": .array(rendered), "replicas": .int(Int64(min(replicaCount, forwarded ?? replicaCount)))])
+        return (results, min(replicaCount, forwarded ?? replicaCount))
     }
 
     private func authorized(_ r: HTTPRequest, op: AdminOp = .alertIngest, _ body: () async throws(AdminError) -> HTTPResponse) async -> HTTPResponse {
