@@ -146,7 +146,7 @@ struct CatalogJSONTests {
 
     @Test("service errors name the field path", arguments: [
         (#"{"name": "s", "tier": 1}"#,
-         "service: unknown field 'tier'; expected one of name, policy, criticality, owning_team, specialist_team, business_owner, auto_resolve"),
+         "service: unknown field 'tier'; expected one of name, policy, criticality, owning_team, specialist_team, business_owner, auto_resolve, announce_channels"),
         (#"{"policy": "p"}"#, "service: missing field 'name'"),
         (#"{"name": "s", "criticality": "urgent"}"#, "service.criticality 'urgent' is not valid; expected one of critical, high, medium, low"),
         (#"{"name": "s", "criticality": "Critical"}"#, "service.criticality 'Critical' is not valid; expected one of critical, high, medium, low"),

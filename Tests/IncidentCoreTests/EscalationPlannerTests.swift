@@ -359,6 +359,23 @@ struct EscalationPlannerTests {
         #expect(e.pending() == nil)
     }
 
+    @Test("a service with announce channels gets its initial notification first, once per incident, even after a reopening")
+    func announcedOnce() throws {
+        var d = EscalationDriver(policy: twoLevels())
+        let channels = ["chat", "email"]
+        func pending() -> PendingStep? { EscalationPlanner.pending(d.view, policy: d.policy, responseTarget: d.responseTarget, announce: channels) }
+        #expect(pending() == PendingStep(number: 1, due: t0, kind: .announce))
+        let step = EscalationPlanner.step(pending()!, view: d.view, policy: d.policy, channel: "log", announce: channels) { _, _ in nil }
+        #expect(step.kind == .announce && step.targets == channels && step.channel == "chat")
+        let applied = d.record.apply(step.event(incident: Fixture.id, due: t0, opened: d.record.openingEvent.hlc))
+        #expect(applied && d.incident.escalation.announced)
+        #expect(pending() == PendingStep(number: 2, due: t0, kind: .page), "then level 1")
+        #expect(timelineKinds(d.record).contains("announced"))
+        d.apply(.resolved(description: "fixed"), at: at(1))
+        d.apply(.reopened(reason: "again"), at: at(2))
+        #expect(pending()?.kind == .page, "a reopening pages again but does not announce again")
+    }
+
     @Test("resolved, mitigated and investigating incidents have nothing pending", arguments: [
         IncidentEventBody.statusChanged(.investigating, note: "looking"),
         .workaroundApplied(description: "failover"),
@@ -373,3 +390,5 @@ struct EscalationPlannerTests {
         #expect(d.pending() == nil)
     }
 }
+
+private func timelineKinds(_ r: IncidentRecord) -> [String] { r.timeline.map(\.kind) }

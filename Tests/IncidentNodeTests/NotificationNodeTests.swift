@@ -275,3 +275,30 @@ extension NodeTests.Notifications {
         }
     }
 }
+
+extension NodeTests.Notifications {
+    @Test func oneInitialNotificationPerIncidentEvenInAStorm() async throws {
+        let receiver = try WebhookReceiver(statuses: [])
+        defer { receiver.stop() }
+        try await withNodeClient({
+            $0.escalationWarmup = .zero
+            $0.channels["chat"] = ChannelConfiguration(url: "http://\(receiver.address)/chat", format: .json)
+        }) { node in
+            let c = try node.client()
+            _ = try c.ok("catalog.set", ["kind": "service", "document": ["name": "checkout", "announce_channels": ["chat"]]])
+            var alerts: [JSONValue] = []
+            for k in 0..<200 { alerts.append(["title": "Checkout errors", "service": "checkout", "dedup_key": .string("storm-\(k % 3)")]) }
+            _ = try c.ok("alert.ingest_batch", ["alerts": .array(alerts)])
+            _ = try c.ok("alert.ingest_batch", ["alerts": .array(alerts)])
+            let deadline = Date().addingTimeInterval(5)
+            while receiver.requests.count < 3 && Date() < deadline { usleep(50_000) }
+            usleep(500_000)
+            let got = receiver.requests
+            #expect(got.count == 3, "400 alerts over 3 keys: three incidents, three initial notifications")
+            #expect(Set(got.map(\.key)).count == 3)
+            #expect(got.allSatisfy { $0.body?["kind"] == "initial_notification" })
+            let text = got.first?.body?["text"]?.stringValue ?? ""
+            #expect(text.contains("INCIDENT DETECTED") && text.contains("Checkout errors"), "the initial_notification template")
+        }
+    }
+}

@@ -94,7 +94,7 @@ extension EscalationPolicy {
 extension ServiceDefinition {
     /// Fields of a service document.
     public static let jsonFields = [
-        "name", "policy", "criticality", "owning_team", "specialist_team", "business_owner", "auto_resolve",
+        "name", "policy", "criticality", "owning_team", "specialist_team", "business_owner", "auto_resolve", "announce_channels",
     ]
 
     /// Parses `{"name": "payment-service", "policy": "payments", "criticality": "critical",
@@ -113,7 +113,8 @@ extension ServiceDefinition {
         self.init(
             name: try r.string("name"), policy: try r.optionalString("policy"), criticality: criticality,
             owningTeam: try r.optionalString("owning_team") ?? "", specialistTeam: try r.optionalString("specialist_team") ?? "",
-            businessOwner: try r.optionalString("business_owner") ?? "", autoResolve: try r.optionalBool("auto_resolve") ?? true)
+            businessOwner: try r.optionalString("business_owner") ?? "", autoResolve: try r.optionalBool("auto_resolve") ?? true,
+            announceChannels: try r.strings("announce_channels"))
     }
 
     /// The canonical JSON.
@@ -125,6 +126,7 @@ extension ServiceDefinition {
         o["specialist_team"] = .string(specialistTeam)
         o["business_owner"] = .string(businessOwner)
         o["auto_resolve"] = .bool(autoResolve)
+        if !announceChannels.isEmpty { o["announce_channels"] = .array(announceChannels.map { .string($0) }) }
         return .object(o)
     }
 }

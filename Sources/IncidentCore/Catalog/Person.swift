@@ -69,12 +69,15 @@ public struct ServiceDefinition: Sendable, Equatable {
     public var businessOwner: String
     /// Whether `resolve` from the source resolves the incident.
     public var autoResolve: Bool
+    /// Channels that get the initial notification of each of its incidents (once per incident).
+    public var announceChannels: [String]
 
     /// Creates a service.
     public init(
         name: String, policy: String? = nil, criticality: ServiceCriticality = .medium, owningTeam: String = "",
-        specialistTeam: String = "", businessOwner: String = "", autoResolve: Bool = true
+        specialistTeam: String = "", businessOwner: String = "", autoResolve: Bool = true, announceChannels: [String] = []
     ) {
+        self.announceChannels = announceChannels
         self.name = name
         self.policy = policy
         self.criticality = criticality
@@ -90,6 +93,12 @@ public struct ServiceDefinition: Sendable, Equatable {
         try CatalogName.check(name, kind: "service")
         if let p = policy, !policies.contains(p) {
             throw .badRequest("service '\(name)' names unknown policy '\(p)'; add it with `aether policy set` first")
+        }
+        guard announceChannels.count <= 8 else {
+            throw .badRequest("service '\(name)' has \(announceChannels.count) announce channels; expected at most 8")
+        }
+        for c in announceChannels {
+            try CatalogName.check(c, kind: "service '\(name)' announce channel")
         }
         for (field, value) in [("owning_team", owningTeam), ("specialist_team", specialistTeam), ("business_owner", businessOwner)]
         where value.utf8.count > 128 {

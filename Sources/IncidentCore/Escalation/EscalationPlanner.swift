@@ -50,6 +50,8 @@ public struct PendingStep: Sendable, Equatable {
 
 /// Escalation decisions, pure: which step an incident waits for, and what that step records.
 ///
+/// - open, service with announce channels, not yet announced: the initial notification, due when
+///   the incident opened, before anything else;
 /// - triggered, no step yet: level 1 of the policy, due when the incident opened;
 /// - triggered after a page: the page's `nextDueAt` — the next level, the first level again (a
 ///   repeat pass), or after the last pass the `timeout` escalation;
@@ -61,9 +63,15 @@ public struct PendingStep: Sendable, Equatable {
 /// - otherwise nothing.
 public enum EscalationPlanner {
     /// The step `view` waits for, or nil.
-    public static func pending(_ view: EscalationView, policy: EscalationPolicy?, responseTarget: Duration) -> PendingStep? {
+    public static func pending(
+        _ view: EscalationView, policy: EscalationPolicy?, responseTarget: Duration, announce: [String] = []
+    ) -> PendingStep? {
         let e = view.escalation
         let number = e.lastStep + 1
+        // The initial notification comes first, once, while the incident is open.
+        if !announce.isEmpty, !e.announced, view.status.isOpen {
+            return PendingStep(number: number, due: view.createdAt, kind: .announce)
+        }
         switch view.status {
         case .triggered, .reopened:
             // Escalation runs from the opening, or from the last reopening — 1 ms after it, so the
@@ -99,7 +107,7 @@ public enum EscalationPlanner {
     /// The step to record when `pending` fires; `onCall` names whoever a schedule has on call at
     /// an instant, and `channel` is where pages go.
     public static func step(
-        _ pending: PendingStep, view: EscalationView, policy: EscalationPolicy?, channel: String,
+        _ pending: PendingStep, view: EscalationView, policy: EscalationPolicy?, channel: String, announce: [String] = [],
         onCall: (String, Timestamp) -> String?
     ) -> EscalationStep {
         let e = view.escalation
@@ -120,6 +128,10 @@ public enum EscalationPlanner {
             return policy.levels[level - 1].delay
         }
         switch pending.kind {
+        case .announce:
+            return EscalationStep(
+                number: pending.number, kind: .announce, level: 0, pass: e.pass, policy: name, targets: announce,
+                channel: announce.first ?? "log", severity: nil, nextDueAt: e.nextDueAt, reason: "initial notification")
         case .page:
             var level = Int(e.level) + 1
             var pass = Int(e.pass)

@@ -14,6 +14,9 @@ public struct EscalationStep: Sendable, Equatable {
         /// The policy ran out, or the severity's response target passed: the severity goes up one
         /// step and the escalation managers are notified.
         case timeout = 3
+        /// The initial notification to the service's announce channels (`targets` names them):
+        /// once per incident, before any page.
+        case announce = 4
     }
 
     /// 1, 2, 3 … within the incident.
@@ -100,6 +103,8 @@ public struct EscalationState: Sendable, Hashable {
     public var retriggeredAt: Timestamp?
     /// When the incident was last reopened: escalation starts over from level 1 then.
     public var restartedAt: Timestamp?
+    /// Whether the initial notification went out.
+    public var announced = false
 
     /// The state before any step.
     public init() {}

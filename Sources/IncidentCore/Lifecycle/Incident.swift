@@ -215,6 +215,8 @@ public struct Incident: Sendable, Equatable {
                 status = .triggered
                 escalation.retriggeredAt = at
             }
+        case .announce:
+            escalation.announced = true
         case .timeout:
             escalation.timedOut = true
             escalationCount += 1

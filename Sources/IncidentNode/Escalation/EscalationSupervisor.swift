@@ -1,3 +1,4 @@
+import AdminProtocol
 import IncidentCluster
 import IncidentCore
 import Synchronization
@@ -33,6 +34,8 @@ actor EscalationSupervisor {
     private let logger: Logger
     private let tick: Duration
     let notifier: Notifier
+    /// Message templates (the initial notification).
+    let templates: TemplateSet
     /// A major incident this long without a status update reminds its communications lead.
     let reminderAfter: Duration
     /// No step fires before this: a node that just (re)started may hold a stale copy of incidents
@@ -62,10 +65,11 @@ actor EscalationSupervisor {
 
     init(
         node: NodeID, inbox: EscalationInbox, catalog: CatalogStore, service: IncidentService, overdueAfter: Duration,
-        warmup: Duration, notifier: Notifier, reminderAfter: Duration = .seconds(15 * 60), tick: Duration = .milliseconds(10), owners: @escaping @Sendable () -> [NodeID],
+        warmup: Duration, notifier: Notifier, templates: TemplateSet, reminderAfter: Duration = .seconds(15 * 60), tick: Duration = .milliseconds(10), owners: @escaping @Sendable () -> [NodeID],
         logger: Logger
     ) {
         self.notifier = notifier
+        self.templates = templates
         self.reminderAfter = reminderAfter
         self.firesFrom = service.sequencer.now + warmup
         self.node = node
@@ -166,7 +170,7 @@ actor EscalationSupervisor {
                 if stats.lateness.count >= Self.latencySamples { stats.lateness.removeFirst(Self.latencySamples / 2) }
                 stats.lateness.append(max(0, late))
                 pages.append(
-                    "\(step.kind == .timeout ? "escalated" : "paged") incident.id=\(id.text) step=\(step.number) level=\(step.level) who=\(step.targets.joined(separator: ",")) channel=\(step.channel) late.ms=\(late) reason=\(step.reason)")
+                    "\(step.kind == .timeout ? "escalated" : step.kind == .announce ? "announced" : "paged") incident.id=\(id.text) step=\(step.number) level=\(step.level) who=\(step.targets.joined(separator: ",")) channel=\(step.channel) late.ms=\(late) reason=\(step.reason)")
             case .failure(let error):
                 logger.warn("escalation step not recorded; retrying", metadata: ["incident.id": id.text, "step": "\(pending.number)", "error": "\(error)"])
                 timers.retry(id, pending, at: now + .seconds(1))
@@ -222,7 +226,8 @@ actor EscalationSupervisor {
         let policy = service.policy
         return { view in
             EscalationPlanner.pending(
-                view, policy: snapshot.policy(forService: view.service), responseTarget: policy.targets(for: view.severity).acknowledge)
+                view, policy: snapshot.policy(forService: view.service), responseTarget: policy.targets(for: view.severity).acknowledge,
+                announce: snapshot.services[view.service]?.announceChannels ?? [])
         }
     }
 
@@ -233,6 +238,25 @@ actor EscalationSupervisor {
         let notifier = self.notifier
         let service = self.service
         let node = self.node
+        let templates = self.templates
+        if step.kind == .announce {
+            Task {
+                // The initial notification: the `initial_notification` template, once per incident.
+                guard let record = try? await service.record(id) else { return }
+                let rendered = (try? templates.render("initial_notification", MessageContext.of(record))) ?? "Incident \(id.text): \(record.incident.title)"
+                let (subject, body) = MessageContext.split(rendered)
+                var deliveries: [Delivery] = []
+                for channel in step.targets {
+                    let m = Notifier.Message(
+                        incident: id, kind: "initial_notification", text: body, key: "\(id.text)/initial/\(channel)",
+                        fields: ["title": .string(record.incident.title), "severity": .string(record.incident.severity.description)],
+                        subject: subject)
+                    deliveries.append(await notifier.deliver(m, to: channel))
+                }
+                if !deliveries.isEmpty { _ = try? await service.command(id, .recordDeliveries(deliveries), actor: "node:\(node.name)") }
+            }
+            return
+        }
         Task {
             let title = service.index.get(id)?.title ?? ""
             var deliveries: [Delivery] = []

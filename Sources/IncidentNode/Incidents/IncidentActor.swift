@@ -96,11 +96,14 @@ actor IncidentActor {
         let view = EscalationView(record.incident)
         let policy = catalog.policy(forService: view.service)
         let target = context.policy.targets(for: view.severity).acknowledge
-        guard let pending = EscalationPlanner.pending(view, policy: policy, responseTarget: target), pending == expected,
+        let announce = catalog.services[view.service]?.announceChannels ?? []
+        guard let pending = EscalationPlanner.pending(view, policy: policy, responseTarget: target, announce: announce), pending == expected,
             pending.due <= now
         else { return nil }
-        var step = EscalationPlanner.step(pending, view: view, policy: policy, channel: "log", onCall: catalog.onCall)
-        step.channel = step.targets.first.flatMap { catalog.people[$0]?.pageChannel } ?? "log"  // where the first page went
+        var step = EscalationPlanner.step(pending, view: view, policy: policy, channel: "log", announce: announce, onCall: catalog.onCall)
+        if step.kind != .announce {
+            step.channel = step.targets.first.flatMap { catalog.people[$0]?.pageChannel } ?? "log"  // where the first page went
+        }
         let event = step.event(incident: id, due: pending.due, opened: record.openingEvent.hlc)
         var recorded = false
         _ = try changing(now: now) { (record) throws(IncidentOpError) -> UInt64 in

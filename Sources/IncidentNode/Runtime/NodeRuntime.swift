@@ -120,7 +120,7 @@ public final class NodeRuntime: Sendable {
         let supervisor = EscalationSupervisor(
             node: configuration.nodeID, inbox: escalations, catalog: catalog, service: service,
             overdueAfter: configuration.escalationOverdueAfter, warmup: configuration.escalationWarmup, notifier: notifier,
-            reminderAfter: configuration.statusUpdateReminder,
+            templates: templates, reminderAfter: configuration.statusUpdateReminder,
             owners: { cluster.ownerCandidates() },
             logger: logger.child("aether.escalation"))
         let http: HTTPServer
