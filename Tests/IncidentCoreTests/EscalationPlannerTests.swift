@@ -372,6 +372,10 @@ struct EscalationPlannerTests {
         #expect(pending() == PendingStep(number: 2, due: t0, kind: .page), "then level 1")
         #expect(timelineKinds(d.record).contains("announced"))
         d.apply(.resolved(description: "fixed"), at: at(1))
+        #expect(pending() == PendingStep(number: 2, due: at(1) + .milliseconds(1), kind: .resolution), "the resolution is announced")
+        let notice = EscalationPlanner.step(pending()!, view: d.view, policy: d.policy, channel: "log", announce: channels) { _, _ in nil }
+        _ = d.record.apply(notice.event(incident: Fixture.id, due: at(1) + .milliseconds(1), opened: d.record.openingEvent.hlc))
+        #expect(pending() == nil && !d.view.isActive, "once")
         d.apply(.reopened(reason: "again"), at: at(2))
         #expect(pending()?.kind == .page, "a reopening pages again but does not announce again")
     }

@@ -299,6 +299,16 @@ extension NodeTests.Notifications {
             #expect(got.allSatisfy { $0.body?["kind"] == "initial_notification" })
             let text = got.first?.body?["text"]?.stringValue ?? ""
             #expect(text.contains("INCIDENT DETECTED") && text.contains("Checkout errors"), "the initial_notification template")
+            // Resolving one of them sends its resolution notification, once.
+            let id = try #require(try c.ok("incident.list", ["dedup_key": "storm-0"])["incidents"]?[0]?["id"]?.stringValue)
+            _ = try c.ok("incident.resolve", ["id": .string(id), "resolution": "rolled back the deploy"])
+            let until = Date().addingTimeInterval(5)
+            while receiver.requests.count < 4 && Date() < until { usleep(50_000) }
+            usleep(300_000)
+            let resolution = receiver.requests.filter { $0.body?["kind"] == "resolution_notification" }
+            #expect(resolution.count == 1 && receiver.requests.count == 4)
+            let body = resolution.first?.body?["text"]?.stringValue ?? ""
+            #expect(body.contains("rolled back the deploy"), "\(body)")
         }
     }
 }

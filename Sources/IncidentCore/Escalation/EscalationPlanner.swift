@@ -15,6 +15,8 @@ public struct EscalationView: Sendable, Hashable {
     public var createdAt: Timestamp
     /// Steps so far.
     public var escalation: EscalationState
+    /// Resolved at (the resolution notification is due then).
+    public var resolvedAt: Timestamp?
 
     /// The view of an incident.
     public init(_ i: Incident) {
@@ -25,10 +27,15 @@ public struct EscalationView: Sendable, Hashable {
         severity = i.severity
         createdAt = i.createdAt
         escalation = i.escalation
+        resolvedAt = i.resolvedAt
     }
 
-    /// Whether escalation can still do anything for it (triggered, reopened or acknowledged).
-    public var isActive: Bool { status == .triggered || status == .reopened || status == .acknowledged }
+    /// Whether escalation can still do anything for it: triggered, reopened or acknowledged, or
+    /// resolved with its resolution not yet announced.
+    public var isActive: Bool {
+        status == .triggered || status == .reopened || status == .acknowledged
+            || (status == .resolved && escalation.announced && !escalation.resolutionAnnounced)
+    }
 }
 
 /// The step an incident is waiting for: its number, when it is due and what it will do.
@@ -71,6 +78,10 @@ public enum EscalationPlanner {
         // The initial notification comes first, once, while the incident is open.
         if !announce.isEmpty, !e.announced, view.status.isOpen {
             return PendingStep(number: number, due: view.createdAt, kind: .announce)
+        }
+        // The resolution notification: 1 ms after the resolution, so it orders after it.
+        if !announce.isEmpty, e.announced, !e.resolutionAnnounced, view.status == .resolved, let r = view.resolvedAt {
+            return PendingStep(number: number, due: r + .milliseconds(1), kind: .resolution)
         }
         switch view.status {
         case .triggered, .reopened:
@@ -128,10 +139,11 @@ public enum EscalationPlanner {
             return policy.levels[level - 1].delay
         }
         switch pending.kind {
-        case .announce:
+        case .announce, .resolution:
             return EscalationStep(
-                number: pending.number, kind: .announce, level: 0, pass: e.pass, policy: name, targets: announce,
-                channel: announce.first ?? "log", severity: nil, nextDueAt: e.nextDueAt, reason: "initial notification")
+                number: pending.number, kind: pending.kind, level: 0, pass: e.pass, policy: name, targets: announce,
+                channel: announce.first ?? "log", severity: nil, nextDueAt: e.nextDueAt,
+                reason: pending.kind == .announce ? "initial notification" : "resolution notification")
         case .page:
             var level = Int(e.level) + 1
             var pass = Int(e.pass)

@@ -17,6 +17,8 @@ public struct EscalationStep: Sendable, Equatable {
         /// The initial notification to the service's announce channels (`targets` names them):
         /// once per incident, before any page.
         case announce = 4
+        /// The resolution notification to the same channels, once per resolution.
+        case resolution = 5
     }
 
     /// 1, 2, 3 … within the incident.
@@ -105,6 +107,8 @@ public struct EscalationState: Sendable, Hashable {
     public var restartedAt: Timestamp?
     /// Whether the initial notification went out.
     public var announced = false
+    /// Whether the latest resolution was announced.
+    public var resolutionAnnounced = false
 
     /// The state before any step.
     public init() {}
@@ -118,5 +122,6 @@ public struct EscalationState: Sendable, Hashable {
         timedOut = false
         lastAcknowledgedAt = nil
         restartedAt = t
+        resolutionAnnounced = false
     }
 }

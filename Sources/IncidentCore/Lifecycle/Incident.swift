@@ -217,6 +217,8 @@ public struct Incident: Sendable, Equatable {
             }
         case .announce:
             escalation.announced = true
+        case .resolution:
+            escalation.resolutionAnnounced = true
         case .timeout:
             escalation.timedOut = true
             escalationCount += 1

@@ -140,7 +140,7 @@ extension IncidentRecord {
             if step.level > 0 { d.insert(("level", .number(Int(step.level))), at: 1) }
             if let next = step.nextDueAt { d.append(("next_due_at", .text(next.rfc3339))) }
             switch step.kind {
-            case .announce:
+            case .announce, .resolution:
                 add("announced", [("step", .number(Int(step.number))), ("channels", .text(step.targets.joined(separator: ","))), ("reason", .text(step.reason))])
             case .page:
                 add("paged", d)

@@ -170,7 +170,7 @@ actor EscalationSupervisor {
                 if stats.lateness.count >= Self.latencySamples { stats.lateness.removeFirst(Self.latencySamples / 2) }
                 stats.lateness.append(max(0, late))
                 pages.append(
-                    "\(step.kind == .timeout ? "escalated" : step.kind == .announce ? "announced" : "paged") incident.id=\(id.text) step=\(step.number) level=\(step.level) who=\(step.targets.joined(separator: ",")) channel=\(step.channel) late.ms=\(late) reason=\(step.reason)")
+                    "\(step.kind == .timeout ? "escalated" : step.kind == .announce || step.kind == .resolution ? "announced" : "paged") incident.id=\(id.text) step=\(step.number) level=\(step.level) who=\(step.targets.joined(separator: ",")) channel=\(step.channel) late.ms=\(late) reason=\(step.reason)")
             case .failure(let error):
                 logger.warn("escalation step not recorded; retrying", metadata: ["incident.id": id.text, "step": "\(pending.number)", "error": "\(error)"])
                 timers.retry(id, pending, at: now + .seconds(1))
@@ -239,16 +239,18 @@ actor EscalationSupervisor {
         let service = self.service
         let node = self.node
         let templates = self.templates
-        if step.kind == .announce {
+        if step.kind == .announce || step.kind == .resolution {
+            let template = step.kind == .announce ? "initial_notification" : "resolution_notification"
             Task {
-                // The initial notification: the `initial_notification` template, once per incident.
+                // The initial notification (once per incident) or the resolution notification (once
+                // per resolution), from its template.
                 guard let record = try? await service.record(id) else { return }
-                let rendered = (try? templates.render("initial_notification", MessageContext.of(record))) ?? "Incident \(id.text): \(record.incident.title)"
+                let rendered = (try? templates.render(template, MessageContext.of(record))) ?? "Incident \(id.text): \(record.incident.title)"
                 let (subject, body) = MessageContext.split(rendered)
                 var deliveries: [Delivery] = []
                 for channel in step.targets {
                     let m = Notifier.Message(
-                        incident: id, kind: "initial_notification", text: body, key: "\(id.text)/initial/\(channel)",
+                        incident: id, kind: template, text: body, key: "\(id.text)/\(template)/step-\(step.number)/\(channel)",
                         fields: ["title": .string(record.incident.title), "severity": .string(record.incident.severity.description)],
                         subject: subject)
                     deliveries.append(await notifier.deliver(m, to: channel))

@@ -101,7 +101,7 @@ actor IncidentActor {
             pending.due <= now
         else { return nil }
         var step = EscalationPlanner.step(pending, view: view, policy: policy, channel: "log", announce: announce, onCall: catalog.onCall)
-        if step.kind != .announce {
+        if step.kind != .announce && step.kind != .resolution {
             step.channel = step.targets.first.flatMap { catalog.people[$0]?.pageChannel } ?? "log"  // where the first page went
         }
         let event = step.event(incident: id, due: pending.due, opened: record.openingEvent.hlc)

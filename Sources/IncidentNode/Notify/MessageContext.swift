@@ -18,6 +18,9 @@ enum MessageContext {
         incident["assignee"] = i.assignee.map { .string($0) } ?? .null
         incident["war_room_link"] = i.warRoom.map { .string($0) } ?? .null
         var o: JSONObject = ["incident": .object(incident)]
+        if let (_, description) = i.resolution {
+            o["resolution"] = ["summary": .string(description), "root_cause": i.rootCause.map { .string($0) } ?? .null]
+        }
         if let update { o["update"] = ["message": .string(update)] }
         return .object(o)
     }
