@@ -312,3 +312,24 @@ extension NodeTests.Notifications {
         }
     }
 }
+
+extension NodeTests.Notifications {
+    @Test func aWarRoomOpenedByHandIsAnnouncedOnTheServiceChannels() async throws {
+        let receiver = try WebhookReceiver(statuses: [])
+        defer { receiver.stop() }
+        try await withNodeClient({ $0.channels["chat"] = ChannelConfiguration(url: "http://\(receiver.address)/chat", format: .slack) }) { node in
+            let c = try node.client()
+            _ = try c.ok("catalog.set", ["kind": "service", "document": ["name": "search", "announce_channels": ["chat"]]])
+            let id = try c.ingest(["title": "Search slow", "service": "search", "severity": "SEV-3"])
+            let deadline = Date().addingTimeInterval(5)
+            while receiver.requests.isEmpty && Date() < deadline { usleep(50_000) }  // warm-up, then the initial notification
+            let before = receiver.requests.count
+            let r = try c.ok("incident.war_room", ["id": .string(id)])
+            let link = try #require(r["war_room"]?["link"]?.stringValue)
+            let last = receiver.requests.last?.body?["text"]?.stringValue ?? ""
+            #expect(receiver.requests.count == before + 1 && last.contains(link) && last.contains("War room for \(id)"))
+            _ = try c.ok("incident.war_room", ["id": .string(id)])
+            #expect(receiver.requests.count == before + 1, "opening it again announces nothing")
+        }
+    }
+}

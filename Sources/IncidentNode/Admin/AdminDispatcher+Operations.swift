@@ -42,6 +42,23 @@ extension AdminDispatcher {
         return (.success(value), lsn)
     }
 
+    /// Opens the war room; the service's announce channels are told where it is (SPEC §3: a
+    /// record, a link from the template, an announcement). One opened automatically at creation
+    /// is in the initial notification instead.
+    func warRoom(_ args: ArgReader, actor: String) async throws(AdminError) -> (Result<JSONValue, AdminError>, UInt64) {
+        let id = try args.incidentID()
+        let before = try await run { () throws(IncidentOpError) in try await service.record(id) }.incident.warRoom
+        let (result, lsn) = try await command(args, .openWarRoom, actor)
+        guard case .success = result, before == nil else { return (result, lsn) }
+        let record = try await run { () throws(IncidentOpError) in try await service.record(id) }
+        let channels = service.catalog.current.services[record.incident.service]?.announceChannels ?? []
+        guard let link = record.incident.warRoom, !channels.isEmpty else { return (result, lsn) }
+        let deliveries = await operations.announce(
+            "War room for \(id.text) (\(record.incident.severity)) \(record.incident.title): \(link)", kind: "war_room", channels: channels, incident: id)
+        let (_, deliveredLSN) = try await command(args, .recordDeliveries(deliveries), "node:\(node.node.name)")
+        return (result, max(lsn, deliveredLSN))
+    }
+
     func incidentReview(_ args: ArgReader, who: () throws(AdminError) -> String) async throws(AdminError) -> (Result<JSONValue, AdminError>, UInt64) {
         try args.only(["id", "root_cause", "summary", "generate_action_items", "update_knowledge_base", "actor"])
         let id = try args.incidentID()

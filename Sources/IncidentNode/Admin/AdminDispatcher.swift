@@ -175,7 +175,7 @@ final class AdminDispatcher: Sendable {
             return try await command(args, .setCategory(c, reason: try args.optionalString("reason") ?? "corrected by operator"), who())
         case .incidentWarRoom:
             try args.only(["id", "actor"])
-            return try await command(args, .openWarRoom, who())
+            return try await warRoom(args, actor: who())
         case .incidentEscalate:
             try args.only(["id", "reason", "detail", "team", "actor"])
             let reason = try args.optionalParsed("reason", { EscalationReason(rawValue: $0.lowercased()) }, invalid: EscalationReason.invalidMessage) ?? .manual

@@ -66,6 +66,8 @@ protocol NodeOperations: Sendable {
     func uptimeSeconds() -> Double
     /// Delivers a status update to channels; returns one outcome per channel.
     func deliver(message: String, channels: [String], record: IncidentRecord) async -> [Delivery]
+    /// Sends a one-off announcement (e.g. a war room's link) to channels.
+    func announce(_ text: String, kind: String, channels: [String], incident: IncidentID) async -> [Delivery]
     /// Takes a snapshot now; returns its LSN and size.
     func snapshot() async throws -> (UInt64, Int)
 }

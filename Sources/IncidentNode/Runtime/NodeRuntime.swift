@@ -353,6 +353,15 @@ struct RuntimeOperations: NodeOperations {
         return out
     }
 
+    func announce(_ text: String, kind: String, channels: [String], incident: IncidentID) async -> [Delivery] {
+        var out: [Delivery] = []
+        for c in channels {
+            let m = Notifier.Message(incident: incident, kind: kind, text: text, key: "\(incident.text)/\(kind)/\(c)", fields: [:], subject: text)
+            out.append(await notifier.deliver(m, to: c))
+        }
+        return out
+    }
+
     func snapshot() async throws -> (UInt64, Int) { try await snapshots.take() }
 }
 
