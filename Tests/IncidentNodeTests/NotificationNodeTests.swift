@@ -333,3 +333,19 @@ extension NodeTests.Notifications {
         }
     }
 }
+
+extension NodeTests.Notifications {
+    @Test func aChannelIsPacedToItsRateAndDropsNothing() async throws {
+        let receiver = try WebhookReceiver(statuses: [])
+        defer { receiver.stop() }
+        try await withNodeClient({ $0.channels["chat"] = ChannelConfiguration(url: "http://\(receiver.address)/chat", format: .slack, ratePerMinute: 240) }) { node in
+            let c = try node.client()
+            let id = try c.ingest(["title": "Noisy", "service": "x"])
+            let start = Date()
+            for k in 0..<14 { _ = try c.ok("incident.update", ["id": .string(id), "message": .string("update \(k)"), "channels": ["chat"]]) }
+            let took = Date().timeIntervalSince(start)
+            #expect(receiver.requests.count == 14, "none dropped")
+            #expect(took >= 0.7, "a burst, then one every 250 ms (three waits): \(took) s")
+        }
+    }
+}

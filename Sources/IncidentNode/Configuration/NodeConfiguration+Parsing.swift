@@ -259,7 +259,14 @@ extension NodeConfiguration {
             }
             guard case .object(let fields) = c else { throw ConfigurationError("\(where_) must be an object") }
             let type = fields["type"]?.stringValue ?? "webhook"
-            let allowed = type == "smtp" ? ["type", "relay", "from", "to"] : ["type", "url", "format"]
+            let allowed = (type == "smtp" ? ["type", "relay", "from", "to"] : ["type", "url", "format"]) + ["rate_per_minute"]
+            var rate = 1200
+            if let v = fields["rate_per_minute"] {
+                guard let n = v.intValue, (1...60_000).contains(n) else {
+                    throw ConfigurationError("\(where_).rate_per_minute is \(v); expected 1-60000 messages per minute")
+                }
+                rate = Int(n)
+            }
             for k in fields.keys where !allowed.contains(k) {
                 throw ConfigurationError("\(where_).\(k): unknown field for a \(type) channel; expected \(allowed.joined(separator: ", "))")
             }
@@ -272,7 +279,7 @@ extension NodeConfiguration {
                 guard let format = ChannelConfiguration.Format(rawValue: formatText) else {
                     throw ConfigurationError("\(where_).format is '\(formatText)'; expected json or slack")
                 }
-                channels[name] = ChannelConfiguration(url: url, format: format)
+                channels[name] = ChannelConfiguration(url: url, format: format, ratePerMinute: rate)
             case "smtp":
                 guard let relayText = fields["relay"]?.stringValue, let relay = try? SocketAddress(parsing: relayText) else {
                     throw ConfigurationError("\(where_).relay is \(fields["relay"].map { "\($0)" } ?? "missing"); expected host:port of an SMTP relay, e.g. 127.0.0.1:25")
@@ -287,7 +294,7 @@ extension NodeConfiguration {
                     }
                     to.append(a)
                 }
-                channels[name] = ChannelConfiguration(relay: relay, from: from, to: to)
+                channels[name] = ChannelConfiguration(relay: relay, from: from, to: to, ratePerMinute: rate)
             default:
                 throw ConfigurationError("\(where_).type is '\(type)'; expected webhook or smtp (`statuspage` and `log` are built in)")
             }

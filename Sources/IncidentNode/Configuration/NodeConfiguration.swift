@@ -152,14 +152,18 @@ public struct ChannelConfiguration: Sendable, Equatable {
 
     /// How messages travel.
     public var kind: Kind
+    /// Most messages per minute (after a burst of 10); more wait their turn, none is dropped.
+    public var ratePerMinute: Int
 
     /// A webhook channel.
-    public init(url: String, format: Format) {
+    public init(url: String, format: Format, ratePerMinute: Int = 1200) {
         kind = .webhook(url: url, format: format)
+        self.ratePerMinute = ratePerMinute
     }
 
     /// An email channel.
-    public init(relay: SocketAddress, from: String, to: [String]) {
+    public init(relay: SocketAddress, from: String, to: [String], ratePerMinute: Int = 1200) {
         kind = .smtp(relay: relay, from: from, to: to)
+        self.ratePerMinute = ratePerMinute
     }
 }

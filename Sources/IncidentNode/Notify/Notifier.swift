@@ -33,6 +33,8 @@ final class Notifier: Sendable {
     private let logger: Logger
     /// At most this many attempts (each a thread with a socket) run at once; the rest queue.
     private let slots = AsyncSlots(16)
+    /// Per-channel pacing.
+    private let pace = ChannelPace()
     private let record: @Sendable (IncidentID, Delivery) async -> Void
 
     /// `record` writes a later attempt's outcome into the incident's timeline.
@@ -90,6 +92,7 @@ final class Notifier: Sendable {
     }
 
     private func attempt(_ m: Message, channel: String, config: ChannelConfiguration, number: Int) async -> Delivery {
+        await pace.wait(channel, perMinute: config.ratePerMinute)
         await slots.acquire()
         let d = await send(m, channel: channel, config: config, number: number)
         await slots.release()
@@ -158,5 +161,20 @@ actor AsyncSlots {
 
     func release() {
         if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+    }
+}
+
+/// Paces each channel to its `rate_per_minute`: a burst of 10, then one message per interval;
+/// a message over the rate waits for its slot (none is dropped).
+actor ChannelPace {
+    private var next: [String: ContinuousClock.Instant] = [:]
+    private static let burst = 10
+
+    func wait(_ channel: String, perMinute: Int) async {
+        let interval = Duration.milliseconds(60_000 / max(1, perMinute))
+        let now = ContinuousClock.now
+        let slot = max(now - interval * Self.burst, next[channel] ?? now - interval * Self.burst)
+        next[channel] = slot + interval
+        if slot > now { try? await Task.sleep(until: slot, clock: .continuous) }
     }
 }
