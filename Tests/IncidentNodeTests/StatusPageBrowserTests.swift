@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+
+@testable import IncidentNode
+
+/// Where Debian installs Chromium.
+private let chromiumBinary = "/usr/bin/chromium"
+
+/// The status page in a real browser (headless Chromium, Debian package): the DOM it builds holds
+/// the open incidents, and a phone-sized screenshot is written for people to look at.
+@Suite(
+    "Status page in headless Chromium", .serialized,
+    .enabled(if: FileManager.default.isExecutableFile(atPath: chromiumBinary), "chromium is not installed"))
+struct StatusPageBrowserTests {
+    /// Runs Chromium headless on `url` with `arguments`; returns its standard output.
+    static func chromium(_ arguments: [String], url: String) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: chromiumBinary)
+        p.arguments = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--user-data-dir=\(NSTemporaryDirectory())aether-chromium-\(getpid())"] + arguments + [url]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    @Test func theBrowserShowsTheOpenIncidentsAndAScreenshotIsWritten() async throws {
+        try await withNodeClient { node in
+            let c = try node.client()
+            _ = try c.ingest(["title": "Checkout down", "service": "checkout", "severity": "SEV-0"])
+            _ = try c.ingest(["title": "Search <slow> & flaky", "service": "search", "severity": "SEV-2"])
+            let url = "http://\(node.runtime.httpAddress)/status"
+            let dom = try Self.chromium(["--dump-dom"], url: url)
+            #expect(dom.contains("id=\"open-incidents\""))
+            #expect(dom.contains("Checkout down") && dom.contains("Search &lt;slow&gt; &amp; flaky"))
+            #expect(dom.contains("Major outage"))
+            let shot = NSTemporaryDirectory() + "aether-status-page-\(getpid()).png"
+            _ = try Self.chromium(["--screenshot=\(shot)", "--window-size=420,900"], url: url)
+            let png = try Data(contentsOf: URL(fileURLWithPath: shot))
+            #expect(png.count > 1000 && png.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]), "a PNG at \(shot)")
+            print("status page screenshot: \(shot) (\(png.count) bytes)")
+        }
+    }
+}
