@@ -58,7 +58,11 @@ struct ClusterSimulationTests {
     // MARK: - Sweeps
 
     @Test("random seeds under random faults", arguments: 0..<ClusterSimulationTests.chunks)
-    func sweep(chunk: Int) {
+    func sweep(chunk: Int) async {
+        await offPool { sweepChunk(chunk) }
+    }
+
+    private func sweepChunk(_ chunk: Int) {
         if let one = clusterSimulationEnvironment("SIM_SEED") {
             guard chunk == 0 else { return }
             var c = ClusterSimulationConfiguration.randomized(seed: one)

@@ -25,7 +25,11 @@ struct EscalationSimulationTests {
     }
 
     @Test("owners crash with steps pending")
-    func crashes() {
+    func crashes() async {
+        await offPool { runCrashes() }
+    }
+
+    private func runCrashes() {
         var fired = 0
         var worst: Int64 = 0
         for seed in 1...UInt64(Self.runs) {
@@ -40,7 +44,11 @@ struct EscalationSimulationTests {
     }
 
     @Test("a node is cut off while incidents escalate")
-    func partitions() {
+    func partitions() async {
+        await offPool { runPartitions() }
+    }
+
+    private func runPartitions() {
         var fired = 0
         var duplicates = 0
         for seed in 1...UInt64(Self.runs) {
@@ -58,7 +66,11 @@ struct EscalationSimulationTests {
     }
 
     @Test("the checker catches a step written twice with different content")
-    func checkerCatchesDoubles() {
+    func checkerCatchesDoubles() async {
+        await offPool { runCheckerCatchesDoubles() }
+    }
+
+    private func runCheckerCatchesDoubles() {
         // Non-deterministic step events (each owner stamps its own fire time) must be caught.
         var c = Self.configuration(seed: 7)
         c.crashes = false

@@ -21,6 +21,12 @@ struct StatusPageBrowserTests {
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice
         try p.run()
+        // A browser on two busy cores can be slow; never let it hang the suite.
+        let watchdog = Thread {
+            Thread.sleep(forTimeInterval: 90)
+            if p.isRunning { p.terminate() }
+        }
+        watchdog.start()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         return String(decoding: data, as: UTF8.self)
@@ -28,7 +34,7 @@ struct StatusPageBrowserTests {
 
     @Test func theBrowserShowsTheOpenIncidentsAndAScreenshotIsWritten() async throws {
         try await withNodeClient { node in
-            let c = try node.client()
+            let c = try node.client(timeoutMillis: 60_000)  // the whole suite and a browser share two cores
             _ = try c.ingest(["title": "Checkout down", "service": "checkout", "severity": "SEV-0"])
             _ = try c.ingest(["title": "Search <slow> & flaky", "service": "search", "severity": "SEV-2"])
             let url = "http://\(node.runtime.httpAddress)/status"
