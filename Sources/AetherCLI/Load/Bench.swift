@@ -88,14 +88,7 @@ enum Bench {
             })
             if let am = ctx.alertmanager {
                 ctx.print("S1 run \(run)/\(ctx.runs): Alertmanager")
-                let dir = try BenchProcesses.tempDirectory("am")
-                defer { BenchProcesses.removeTree(dir) }
-                let (p, address) = try BenchProcesses.startAlertmanager(am, dir: dir)
-                defer { p.kill9() }
-                var c = StormConfiguration(nodes: [address])
-                c.target = .alertmanager
-                c.total = ctx.n(200_000); c.keys = 1000; c.batch = 1000; c.connections = 4; c.window = 1
-                row.peer.append(try checked(Storm.run(c)).alertsPerSecond)
+                row.peer.append(try alertmanagerRate(am, ctx: ctx, batch: 1000, connections: 4))
             }
         }
         if let a = row.median, let b = row.peerMedian, b > 0 { row.note = "Alertmanager single node: \(Int(b)) alerts/s; ratio \(format1(a / b))× (target ≥ 2×)" }
@@ -145,14 +138,7 @@ enum Bench {
             })
             if let am = ctx.alertmanager {
                 ctx.print("S4 run \(run)/\(ctx.runs): Alertmanager")
-                let dir = try BenchProcesses.tempDirectory("am")
-                defer { BenchProcesses.removeTree(dir) }
-                let (p, address) = try BenchProcesses.startAlertmanager(am, dir: dir)
-                defer { p.kill9() }
-                var c = StormConfiguration(nodes: [address])
-                c.target = .alertmanager
-                c.total = ctx.n(200_000); c.keys = 1000; c.batch = 1; c.connections = 32; c.window = 1
-                row.peer.append(try checked(Storm.run(c)).alertsPerSecond)
+                row.peer.append(try alertmanagerRate(am, ctx: ctx, batch: 1, connections: 32))
             }
         }
         if let a = row.median, let b = row.peerMedian, b > 0 {
@@ -237,6 +223,19 @@ enum Bench {
     }
 
     // MARK: - Helpers
+
+    /// Alertmanager's rate for the peer column: a fresh single instance, 200,000 alerts over 1,000
+    /// keys to `POST /api/v2/alerts`, one request in flight per connection (no HTTP pipelining).
+    static func alertmanagerRate(_ binary: String, ctx: Context, batch: Int, connections: Int) throws(CLIError) -> Double {
+        let dir = try BenchProcesses.tempDirectory("am")
+        defer { BenchProcesses.removeTree(dir) }
+        let (p, address) = try BenchProcesses.startAlertmanager(binary, dir: dir)
+        defer { p.kill9() }
+        var c = StormConfiguration(nodes: [address])
+        c.target = .alertmanager
+        c.total = ctx.n(200_000); c.keys = 1000; c.batch = batch; c.connections = connections; c.window = 1
+        return try checked(Storm.run(c)).alertsPerSecond
+    }
 
     static func withNode<T>(_ ctx: Context, _ body: (BenchProcesses.Node) throws(CLIError) -> T) throws(CLIError) -> T {
         let dir = try BenchProcesses.tempDirectory("node")
