@@ -9,12 +9,18 @@ import Glibc
 /// thread per connection. Protocol code plugs in through `EpollServerDelegate`, whose callbacks run
 /// on the loop thread and must not block; replies come back from any thread through `send`.
 ///
+/// Replies from other threads are written straight to the socket by the sending thread when
+/// nothing of that connection's is waiting in the loop (the common case: one answer per request).
+/// Only a reply the socket cannot take at once, or one that closes the connection, goes through the
+/// loop thread. That saves a thread wake-up per reply, and keeps replies in order (see `Lane`).
+///
 /// Limits: each connection buffers at most `outputBytesMax` of unsent replies; past that the loop
 /// stops reading from it until the client catches up, so a client that does not read cannot grow
 /// the node's memory or slow other connections.
 public final class EpollServer: @unchecked Sendable {
     // @unchecked: `connections` and the epoll fd are used only on the loop thread; cross-thread
-    // requests go through `outbox`, a Mutex, plus an eventfd wake-up.
+    // requests go through `outbox`, a Mutex, plus an eventfd wake-up, or through a connection's
+    // `Lane` (its own Mutex) for direct writes.
 
     /// Identifies one connection for its lifetime (never reused).
     public typealias ConnectionID = UInt64
@@ -34,8 +40,25 @@ public final class EpollServer: @unchecked Sendable {
         public init() {}
     }
 
+    /// What the loop and a replying thread share about one connection, under one lock: a direct
+    /// write happens only while the connection is open and the loop holds none of its output, so
+    /// replies stay in order and a closed (possibly reused) descriptor is never written.
+    final class Lane: Sendable {
+        struct State {
+            var closed = false
+            /// `.send` commands queued for the loop and not yet applied.
+            var queuedSends = 0
+            /// The loop's output buffer for the connection is not empty.
+            var loopHasOutput = false
+        }
+        let fd: Int32
+        let state = Mutex(State())
+        init(fd: Int32) { self.fd = fd }
+    }
+
     final class Connection {
         let fd: Int32
+        let lane: Lane
         var output: [UInt8] = []
         var outputOffset = 0
         var closeAfterWrite = false
@@ -45,7 +68,10 @@ public final class EpollServer: @unchecked Sendable {
         var delegatePaused = false
         var readingPaused: Bool { inputEnded || backPressured || readingStopped || delegatePaused }
         var pendingBytes: Int { output.count - outputOffset }
-        init(fd: Int32) { self.fd = fd }
+        init(fd: Int32) {
+            self.fd = fd
+            lane = Lane(fd: fd)
+        }
     }
 
     enum Command {
@@ -62,6 +88,8 @@ public final class EpollServer: @unchecked Sendable {
     private let wakeFD: Int32
     private let limits: Limits
     private var connections: [ConnectionID: Connection] = [:]
+    /// Every open connection's lane, for direct writes from other threads.
+    private let lanes = Mutex<[ConnectionID: Lane]>([:])
     private var nextID: ConnectionID = 1
     private let outbox = Mutex<[Command]>([])
     private weak var delegate: (any EpollServerDelegate)?
@@ -86,9 +114,38 @@ public final class EpollServer: @unchecked Sendable {
         startThread(name: name) { self.run() }
     }
 
-    /// Queues bytes for a connection (any thread); `close` closes it once they are written.
+    /// Sends bytes on a connection (any thread); `close` closes it once they are written. Written
+    /// at once by the calling thread when the loop holds nothing of the connection's; what the
+    /// socket does not take goes to the loop.
     public func send(_ id: ConnectionID, _ bytes: [UInt8], close: Bool = false) {
-        enqueue(.send(id, bytes, close: close))
+        guard let lane = lanes.withLock({ $0[id] }) else { return }
+        lane.state.withLock { s in
+            if s.closed { return }
+            var written = 0
+            if !close, s.queuedSends == 0, !s.loopHasOutput {
+                written = Self.writeNow(lane.fd, bytes)
+                if written == bytes.count { return }
+            }
+            s.queuedSends += 1
+            enqueue(.send(id, written == 0 ? bytes : Array(bytes[written...]), close: close))
+        }
+    }
+
+    /// Writes what the socket takes without blocking; 0 when it takes nothing or fails (the loop
+    /// then retries and sees the error).
+    private static func writeNow(_ fd: Int32, _ bytes: [UInt8]) -> Int {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+            if n > 0 {
+                offset += n
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else {
+                break
+            }
+        }
+        return offset
     }
 
     /// Closes a connection (any thread).
@@ -148,7 +205,7 @@ public final class EpollServer: @unchecked Sendable {
             }
         }
         for (id, c) in connections {
-            Glibc.close(c.fd)
+            closeDescriptor(id, c)
             delegate?.closed(id, server: self)
         }
         connections.removeAll()
@@ -170,7 +227,9 @@ public final class EpollServer: @unchecked Sendable {
             Socket.setNoDelay(fd)
             let id = nextID
             nextID += 1
-            connections[id] = Connection(fd: fd)
+            let conn = Connection(fd: fd)
+            connections[id] = conn
+            lanes.withLock { $0[id] = conn.lane }
             _ = cepoll_ctl(epfd, EPOLL_CTL_ADD, fd, EPOLLIN.rawValue | EPOLLRDHUP.rawValue, id)
             delegate?.accepted(id, server: self)
         }
@@ -212,6 +271,7 @@ public final class EpollServer: @unchecked Sendable {
             }
             if n < 0 {
                 if errno == EAGAIN || errno == EWOULDBLOCK {
+                    conn.lane.state.withLock { $0.loopHasOutput = true }
                     updateInterest(id, conn)
                     return
                 }
@@ -223,6 +283,7 @@ public final class EpollServer: @unchecked Sendable {
         }
         conn.output.removeAll(keepingCapacity: conn.output.capacity <= 1 << 20)
         conn.outputOffset = 0
+        conn.lane.state.withLock { $0.loopHasOutput = false }
         if conn.closeAfterWrite {
             drop(id)
             return
@@ -234,8 +295,18 @@ public final class EpollServer: @unchecked Sendable {
     private func drop(_ id: ConnectionID) {
         guard let conn = connections.removeValue(forKey: id) else { return }
         _ = cepoll_ctl(epfd, EPOLL_CTL_DEL, conn.fd, 0, 0)
-        Glibc.close(conn.fd)
+        closeDescriptor(id, conn)
         delegate?.closed(id, server: self)
+    }
+
+    /// Closes under the lane's lock, so no direct write can use the descriptor (or a later
+    /// connection's that reuses its number).
+    private func closeDescriptor(_ id: ConnectionID, _ conn: Connection) {
+        lanes.withLock { _ = $0.removeValue(forKey: id) }
+        conn.lane.state.withLock { s in
+            s.closed = true
+            Glibc.close(conn.fd)
+        }
     }
 
     /// Applies queued commands; returns true on stop.
@@ -256,6 +327,9 @@ public final class EpollServer: @unchecked Sendable {
                 conn.output.append(contentsOf: bytes)
                 if close { conn.closeAfterWrite = true }
                 flush(id, conn)
+                // Only now may a direct write follow: everything queued before it is written or
+                // buffered here (and then `loopHasOutput` holds further writes back).
+                conn.lane.state.withLock { $0.queuedSends -= 1 }
                 if let c = connections[id], c.pendingBytes > limits.outputBytesMax, !c.backPressured {
                     c.backPressured = true  // the client does not read: stop reading its requests
                     updateInterest(id, c)
