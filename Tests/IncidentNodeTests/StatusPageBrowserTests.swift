@@ -9,19 +9,19 @@ private let chromiumBinary = "/usr/bin/chromium"
 /// The status page in a real browser (headless Chromium, Debian package): the DOM it builds holds
 /// the open incidents, and a phone-sized screenshot is written for people to look at.
 ///
-/// Runs with `AETHER_BROWSER_TESTS=1` (and Chromium installed). Alone it takes under 2 s; inside
-/// the full parallel run on two cores a node of this suite stalled past its client timeout
-/// twice (cause not found yet), so it is kept out of the default run until that is understood.
+/// Runs when Chromium is installed (`.ci/run` installs it). Alone it takes under 2 s. Inside the
+/// full parallel run on two cores, a browser starting at normal priority takes both cores for
+/// seconds and starves the in-process nodes of other suites (their clients timed out), so it runs
+/// under `nice -n 19`.
 @Suite(
     "Status page in headless Chromium", .serialized,
-    .enabled(if: FileManager.default.isExecutableFile(atPath: chromiumBinary), "chromium is not installed"),
-    .enabled(if: ProcessInfo.processInfo.environment["AETHER_BROWSER_TESTS"] != nil, "set AETHER_BROWSER_TESTS=1 to run"))
+    .enabled(if: FileManager.default.isExecutableFile(atPath: chromiumBinary), "chromium is not installed"))
 struct StatusPageBrowserTests {
     /// Runs Chromium headless on `url` with `arguments`; returns its standard output.
     static func chromium(_ arguments: [String], url: String) throws -> String {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: chromiumBinary)
-        p.arguments = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--user-data-dir=\(NSTemporaryDirectory())aether-chromium-\(getpid())"] + arguments + [url]
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/nice")
+        p.arguments = ["-n", "19", chromiumBinary, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--user-data-dir=\(NSTemporaryDirectory())aether-chromium-\(getpid())"] + arguments + [url]
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice
