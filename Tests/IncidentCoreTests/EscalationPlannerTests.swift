@@ -375,9 +375,39 @@ struct EscalationPlannerTests {
         #expect(pending() == PendingStep(number: 2, due: at(1) + .milliseconds(1), kind: .resolution), "the resolution is announced")
         let notice = EscalationPlanner.step(pending()!, view: d.view, policy: d.policy, channel: "log", announce: channels) { _, _ in nil }
         _ = d.record.apply(notice.event(incident: Fixture.id, due: at(1) + .milliseconds(1), opened: d.record.openingEvent.hlc))
-        #expect(pending() == nil && !d.view.isActive, "once")
+        #expect(pending() == nil, "once")
+        d.apply(.deliveriesSettled(step: 1), at: at(2))
+        d.apply(.deliveriesSettled(step: 2), at: at(2))
+        #expect(!d.view.isActive, "nothing left to deliver")
         d.apply(.reopened(reason: "again"), at: at(2))
         #expect(pending()?.kind == .page, "a reopening pages again but does not announce again")
+    }
+
+    @Test("a step with messages beyond the log stays undelivered (and the incident active) until its deliveries settle")
+    func undeliveredUntilSettled() throws {
+        var d = EscalationDriver(policy: twoLevels())
+        let channels = ["log", "chat"]
+        func pending() -> PendingStep? { EscalationPlanner.pending(d.view, policy: d.policy, responseTarget: d.responseTarget, announce: channels) }
+        let announce = EscalationPlanner.step(pending()!, view: d.view, policy: d.policy, channel: "log", announce: channels) { _, _ in nil }
+        #expect(announce.needsDelivery, "chat is beyond the log")
+        _ = d.record.apply(announce.event(incident: Fixture.id, due: t0, opened: d.record.openingEvent.hlc))
+        #expect(d.incident.escalation.undelivered == [1])
+        // A page whose people are all paged in the node log has nothing to settle.
+        var logOnly = d.step(pending()!)
+        logOnly.channel = "log"
+        #expect(!logOnly.needsDelivery)
+        _ = d.record.apply(logOnly.event(incident: Fixture.id, due: t0, opened: d.record.openingEvent.hlc))
+        #expect(d.incident.escalation.undelivered == [1])
+        d.apply(.notified(channel: "chat", ok: false, detail: "503", key: "k"), at: at(1))
+        #expect(d.incident.escalation.undelivered == [1], "an attempt is not a settlement")
+        d.apply(.resolved(description: "fixed"), at: at(2))
+        d.apply(.closed(reason: "done"), at: at(3))
+        #expect(d.view.isActive, "closed, but its announcement is still to be delivered")
+        d.apply(.deliveriesSettled(step: 1), at: at(4))
+        #expect(d.incident.escalation.undelivered.isEmpty && !d.view.isActive)
+        let kinds = timelineKinds(d.record)
+        #expect(kinds.contains("notification_failed") && kinds.contains("deliveries_settled"))
+        #expect(d.record.timeline.first { $0.kind == "notification_failed" }?.detail("key") == .text("k"))
     }
 
     @Test("resolved, mitigated and investigating incidents have nothing pending", arguments: [

@@ -32,6 +32,8 @@ struct EventCodingTests {
             .note("a note with\u{0} a NUL and 🚨"), .statusUpdate(message: "m", channels: []),
             .statusUpdate(message: "update", channels: ["slack", "statuspage", "email"]),
             .notified(channel: "slack", ok: true, detail: "200"), .notified(channel: "smtp", ok: false, detail: "refused"),
+            .notified(channel: "pager", ok: false, detail: "503", key: "INC-2026-0001-AAA/step-2/alice"),
+            .deliveriesSettled(step: 2), .deliveriesSettled(step: .max),
             .workaroundApplied(description: "failover"), .resolutionVerified(method: "http_probe", detail: "200 in 12ms"),
             .resolutionFailed(method: "alerts_quiet", reason: "fired again"), .resolved(description: "fixed"),
             .reopened(reason: "again"), .closed(reason: "done"), .reviewScheduled(at: Timestamp(unixMillis: -86_400_000)),
@@ -98,6 +100,7 @@ struct EventCodingTests {
         case .mergedInto: "mergedInto"
         case .mergedFrom: "mergedFrom"
         case .escalationStep: "escalationStep"
+        case .deliveriesSettled: "deliveriesSettled"
         case .catalogChanged: "catalogChanged"
         }
     }
@@ -132,7 +135,7 @@ struct EventCodingTests {
 
     @Test("the samples cover every body case")
     func samplesCoverEveryCase() {
-        #expect(Set(Self.bodies.map(Self.caseName)).count == 30)
+        #expect(Set(Self.bodies.map(Self.caseName)).count == 31)
     }
 
     @Test("every event round trips", arguments: events)
@@ -208,7 +211,7 @@ struct EventCodingTests {
         #expect(e?.message.contains("unexpected bytes") == true)
     }
 
-    @Test("unknown body tags are errors at the tag", arguments: [0, 31, 99, 255] as [UInt8])
+    @Test("unknown body tags are errors at the tag", arguments: [0, 33, 99, 255] as [UInt8])
     func unknownTag(tag: UInt8) {
         var bytes = Self.event(.acknowledged).encoded
         bytes[Self.tagOffset] = tag

@@ -113,6 +113,65 @@ struct EscalationProcessTests {
         }
     }
 
+    @Test("kill -9 the owner while a page's delivery is failing: the next owner delivers it, same key, once")
+    func ownerKilledWithDeliveryPending() async throws {
+        try await onThread {
+            // The receiver refuses the first three attempts: the owner's first and second fail; the
+            // owner is killed after the first failure is on another node.
+            let receiver = try WebhookReceiver(statuses: [503, 503, 503])
+            defer { receiver.stop() }
+            let cluster = try Cluster()
+            defer { cluster.stop() }
+            let path = cluster.root + "/config.json"
+            try #"{"escalation_warmup_ms": 0, "channels": {"pager": {"type": "webhook", "url": "http://\#(receiver.address)/page", "format": "json"}}}"#
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            let n1 = try cluster.start("node1", peers: [], extra: ["--config", path])
+            cluster.nodes = [n1, try cluster.start("node2", peers: [n1.gossip], extra: ["--config", path]), try cluster.start("node3", peers: [n1.gossip], extra: ["--config", path])]
+            try cluster.waitForMembers(3)
+            let c = try Client(cluster.nodes[0].admin)
+            _ = try c.call("catalog.set", ["kind": "person", "document": ["name": "alice", "contacts": [["channel": "pager", "address": "alice@example.com"]]]])
+            _ = try c.call(
+                "catalog.set", ["kind": "policy", "document": ["name": "payments", "levels": [["delay_s": 600, "targets": [["person": "alice"]]]]]])
+            _ = try c.call("catalog.set", ["kind": "service", "document": ["name": "payment-service", "policy": "payments"]])
+            let deadline = Date().addingTimeInterval(20)
+            while cluster.nodes.contains(where: { n in ((try? Client(n.admin).call("catalog.list", ["kind": "service"]))?["items"]?.arrayValue?.count ?? 0) == 0 }) {
+                guard Date() < deadline else { throw TestFailure("catalog did not replicate: \(cluster.diagnostics())") }
+                usleep(50_000)
+            }
+            let opened = try c.call("alert.ingest", ["title": "HighErrorRate", "service": "payment-service", "dedup_key": "delivery-failover"])
+            let id = try #require(opened["incident_id"]?.stringValue)
+            let owner = try #require(try c.call("incident.get", ["id": .string(id)])["owner"]?.stringValue)
+            let ownerIndex = try #require(cluster.nodes.firstIndex { $0.id == owner })
+            let survivors = cluster.nodes.indices.filter { $0 != ownerIndex }
+            let watcher = try Client(cluster.nodes[survivors[0]].admin)
+            func entries(_ kind: String) throws -> [JSONValue] {
+                (try watcher.call("incident.get", ["id": .string(id)])["timeline"]?.arrayValue ?? []).filter { $0["kind"]?.stringValue == kind }
+            }
+            while try entries("notification_failed").isEmpty {
+                guard Date() < deadline else { throw TestFailure("no failed attempt reached a survivor: \(cluster.diagnostics())") }
+                usleep(20_000)
+            }
+            cluster.nodes[ownerIndex].process.kill9()
+            let killedAt = Date()
+            var settled = false
+            while !settled && Date() < killedAt.addingTimeInterval(40) {
+                settled = try !entries("deliveries_settled").isEmpty
+                if !settled { usleep(100_000) }
+            }
+            #expect(settled, "the page's delivery never settled: \(cluster.diagnostics())")
+            let key = "\(id)/step-1/alice"
+            let delivered = try entries("notified")
+            #expect(delivered.count == 1 && delivered.first?["details"]?["key"]?.stringValue == key, "\(delivered)")
+            let requests = receiver.requests
+            #expect(requests.allSatisfy { $0.key == key }, "every attempt carries the same Idempotency-Key")
+            #expect(requests.filter { $0.status == 200 }.count == 1, "delivered once: \(requests.map(\.status))")
+            #expect(requests.count >= 4, "the owner's attempts, then the next owner's until one got through")
+            let resumed = try survivors.map { try Client(cluster.nodes[$0].admin).call("escalation.status")["deliveries_resumed"]?.intValue ?? 0 }
+            #expect(resumed.reduce(0, +) == 1, "one survivor took the delivery over: \(resumed)")
+            print("delivery failover: delivered \(Date().timeIntervalSince(killedAt)) s after the kill, \(requests.count) attempts: \(requests.map(\.status))")
+        }
+    }
+
     @Test("an owner that does not fire a due step (stuck warming up) is noticed: another node raises escalation_overdue")
     func stuckOwnerRaisesTheWatchdog() async throws {
         try await onThread {

@@ -130,11 +130,15 @@ extension IncidentEventBody {
             w.write(UInt8(14))
             w.writeString(message)
             w.writeStrings(channels)
-        case .notified(let channel, let ok, let detail):
-            w.write(UInt8(15))
+        case .notified(let channel, let ok, let detail, let key):
+            w.write(UInt8(key.isEmpty ? 15 : 31))  // 15: written before messages had keys
             w.writeString(channel)
             w.writeBool(ok)
             w.writeString(detail)
+            if !key.isEmpty { w.writeString(key) }
+        case .deliveriesSettled(let step):
+            w.write(UInt8(32))
+            w.write(step)
         case .escalated(let reason, let detail, let team):
             w.write(UInt8(16))
             w.write(WireCodes.code(reason, in: WireCodes.escalationReasons))
@@ -244,6 +248,8 @@ extension IncidentEventBody {
             let name = try r.readString()
             let document = try r.readBool() ? try r.readString() : nil
             self = .catalogChanged(CatalogChange(kind: kind, name: name, document: document))
+        case 31: self = .notified(channel: try r.readString(), ok: try r.readBool(), detail: try r.readString(), key: try r.readString())
+        case 32: self = .deliveriesSettled(step: try r.readUInt32())
         default:
             throw BinaryDecodingError(offset: at, message: "unknown event body tag \(tag)")
         }

@@ -31,10 +31,11 @@ public struct EscalationView: Sendable, Hashable {
     }
 
     /// Whether escalation can still do anything for it: triggered, reopened or acknowledged, or
-    /// resolved with its resolution not yet announced.
+    /// resolved with its resolution not yet announced, or with step messages not yet settled.
     public var isActive: Bool {
         status == .triggered || status == .reopened || status == .acknowledged
             || (status == .resolved && escalation.announced && !escalation.resolutionAnnounced)
+            || !escalation.undelivered.isEmpty
     }
 }
 

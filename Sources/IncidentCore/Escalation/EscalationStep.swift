@@ -59,6 +59,15 @@ public struct EscalationStep: Sendable, Equatable {
         self.reason = reason
     }
 
+    /// Whether the step has messages for channels beyond the node log; their delivery then ends
+    /// with a `deliveriesSettled` event.
+    public var needsDelivery: Bool {
+        switch kind {
+        case .announce, .resolution: return targets.contains { $0 != "log" }
+        case .page, .ackTimeout, .timeout: return !targets.isEmpty && channel != "log"
+        }
+    }
+
     /// The author of every escalation-step event (no node: any owner writes the same event).
     public static let author = NodeID("escalation")
     /// The actor shown on escalation entries.
@@ -109,6 +118,9 @@ public struct EscalationState: Sendable, Hashable {
     public var announced = false
     /// Whether the latest resolution was announced.
     public var resolutionAnnounced = false
+    /// Steps whose messages (pages, announcements) are not all settled yet, oldest first: the
+    /// incident's owner delivers them, and a new owner resumes what a dead one left.
+    public var undelivered: [UInt32] = []
 
     /// The state before any step.
     public init() {}

@@ -73,8 +73,12 @@ public enum IncidentEventBody: Sendable, Equatable {
     case note(String)
     /// A stakeholder status update was posted to channels.
     case statusUpdate(message: String, channels: [String])
-    /// A notification was delivered (`ok`) or failed.
-    case notified(channel: String, ok: Bool, detail: String)
+    /// A notification was delivered (`ok`) or failed. `key` names the message (its Idempotency-Key,
+    /// the same for every attempt; "" in events written before keys were recorded).
+    case notified(channel: String, ok: Bool, detail: String, key: String = "")
+    /// Every message of escalation step `step` reached an outcome: delivered, or its attempts
+    /// used up. Until then the step's delivery is the owner's to finish (a new owner resumes it).
+    case deliveriesSettled(step: UInt32)
     /// The incident was escalated.
     case escalated(EscalationReason, detail: String, team: String)
     /// A workaround restored service (→ mitigated).

@@ -195,6 +195,8 @@ public struct Incident: Sendable, Equatable {
             apply(step, at: at)
         case .catalogChanged:
             break  // only in the catalog record
+        case .deliveriesSettled(let step):
+            escalation.undelivered.removeAll { $0 == step }
         }
     }
 
@@ -203,6 +205,7 @@ public struct Incident: Sendable, Equatable {
     /// the later last, and the next step is numbered after the highest.
     private mutating func apply(_ step: EscalationStep, at: Timestamp) {
         escalation.lastStep = max(escalation.lastStep, step.number)
+        if step.needsDelivery && !escalation.undelivered.contains(step.number) { escalation.undelivered.append(step.number) }
         escalation.nextDueAt = step.nextDueAt
         switch step.kind {
         case .page:

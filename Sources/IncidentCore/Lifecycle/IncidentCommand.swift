@@ -18,6 +18,8 @@ public enum IncidentCommand: Sendable, Equatable {
     case postUpdate(message: String, channels: [String])
     /// Record how deliveries of an update went.
     case recordDeliveries([Delivery])
+    /// Record that every message of an escalation step reached an outcome.
+    case settleDeliveries(step: UInt32)
     /// Add a note.
     case note(String)
     /// Set the severity explicitly.
@@ -54,12 +56,15 @@ public struct Delivery: Sendable, Equatable {
     public var ok: Bool
     /// What happened.
     public var detail: String
+    /// The message's key (its Idempotency-Key; "" for messages without one).
+    public var key: String
 
     /// Creates an outcome.
-    public init(channel: String, ok: Bool, detail: String) {
+    public init(channel: String, ok: Bool, detail: String, key: String = "") {
         self.channel = channel
         self.ok = ok
         self.detail = detail
+        self.key = key
     }
 }
 

@@ -36,7 +36,10 @@ extension IncidentRecord {
             try requireText(message, "message")
             return [.statusUpdate(message: message, channels: channels)]
         case .recordDeliveries(let deliveries):
-            return deliveries.map { .notified(channel: $0.channel, ok: $0.ok, detail: $0.detail) }
+            return deliveries.map { .notified(channel: $0.channel, ok: $0.ok, detail: $0.detail, key: $0.key) }
+        case .settleDeliveries(let step):
+            guard i.escalation.undelivered.contains(step) else { return [] }  // settled already (by another owner)
+            return [.deliveriesSettled(step: step)]
         case .note(let text):
             try requireText(text, "note")
             return [.note(text)]

@@ -99,8 +99,12 @@ extension IncidentRecord {
             add("note", [("text", .text(text))])
         case .statusUpdate(let message, let channels):
             add("status_update", [("message", .text(message)), ("channels", .text(channels.joined(separator: ",")))])
-        case .notified(let channel, let ok, let detail):
-            add(ok ? "notified" : "notification_failed", [("channel", .text(channel)), ("detail", .text(detail))])
+        case .notified(let channel, let ok, let detail, let key):
+            var d: [(String, DetailValue)] = [("channel", .text(channel)), ("detail", .text(detail))]
+            if !key.isEmpty { d.append(("key", .text(key))) }
+            add(ok ? "notified" : "notification_failed", d)
+        case .deliveriesSettled(let step):
+            add("deliveries_settled", [("step", .number(Int(step)))])
         case .escalated(let reason, let detail, let team):
             var d: [(String, DetailValue)] = [("reason", .text(reason.rawValue)), ("detail", .text(detail))]
             if !team.isEmpty { d.append(("team", .text(team))) }

@@ -22,6 +22,8 @@ actor EscalationSupervisor {
         var staleFires: UInt64 = 0
         var overdueRaised: UInt64 = 0
         var restarts: Int = 0
+        /// Step deliveries this node took up after another owner (or itself before a restart).
+        var deliveriesResumed: UInt64 = 0
         /// Fire lateness (ms past due) of recent fires, newest last.
         var lateness: [Int64] = []
     }
@@ -57,6 +59,11 @@ actor EscalationSupervisor {
         var due: Timestamp
         static func < (a: Parked, b: Parked) -> Bool { a.wake != b.wake ? a.wake < b.wake : a.id < b.id }
     }
+    /// Incidents with steps whose messages have not all settled (from their views): their owner
+    /// delivers them.
+    private var undelivered: [IncidentID: (dedupKey: String, steps: [UInt32])] = [:]
+    /// Step deliveries running on this node.
+    private var delivering: Set<StepDelivery.Ref> = []
     private var catalogVersion: UInt64
     private var stats = Stats()
     private static let latencySamples = 200_000
@@ -132,7 +139,38 @@ actor EscalationSupervisor {
             }
         }
         if !fires.isEmpty { await fire(fires, catalog: snapshot, now: now) }
+        resumeDeliveries(catalog: snapshot)
     }
+
+    // MARK: - Deliveries
+
+    /// Starts the delivery of every unsettled step this node owns and is not delivering already:
+    /// steps a dead owner left, or this node's own from before a restart.
+    private func resumeDeliveries(catalog snapshot: OnCallCatalog) {
+        guard !undelivered.isEmpty else { return }
+        let members = owners()
+        for (id, entry) in undelivered where Rendezvous.owner(of: entry.dedupKey, among: members) == node {
+            for step in entry.steps where !delivering.contains(StepDelivery.Ref(id: id, step: step)) {
+                stats.deliveriesResumed += 1
+                startDelivery(StepDelivery.Ref(id: id, step: step), step: nil, catalog: snapshot)
+            }
+        }
+        undelivered.shrinkIfSparse()
+    }
+
+    /// Delivers a step's messages beside the tick (a slow receiver never delays the next step).
+    private func startDelivery(_ ref: StepDelivery.Ref, step: EscalationStep?, catalog snapshot: OnCallCatalog) {
+        guard delivering.insert(ref).inserted else { return }
+        let delivery = StepDelivery(service: service, notifier: notifier, templates: templates, node: node)
+        Task {
+            let settled = await delivery.run(ref, step: step, catalog: snapshot)
+            // Not recorded (the log refused it): try again later, not on the next tick.
+            if !settled { try? await Task.sleep(for: .seconds(5)) }
+            await self.finishedDelivery(ref)
+        }
+    }
+
+    private func finishedDelivery(_ ref: StepDelivery.Ref) { delivering.remove(ref) }
 
     /// Fires due steps: up to `fireConcurrency` incident actors at a time (each decides and logs its own step), so a burst of due steps during a storm
     /// is not one actor hop after another.
@@ -179,14 +217,19 @@ actor EscalationSupervisor {
         // The node log keeps one line per step, written together.
         if !pages.isEmpty { logger.info(pages.joined(separator: "\n")) }
         for (n, outcome) in outcomes {
-            guard case .success(let step?) = outcome else { continue }
-            deliverPages(step, incident: fires[n].0, catalog: snapshot)
+            guard case .success(let step?) = outcome, step.needsDelivery else { continue }
+            startDelivery(StepDelivery.Ref(id: fires[n].0, step: step.number), step: step, catalog: snapshot)
         }
     }
 
     /// Files an incident under the near timers (with its view) or, when its step is more than
     /// `horizon` away, parks it with only its due time and actor.
     private func track(_ view: EscalationView, _ actor: IncidentActor, pending: PendingStep?, now: Timestamp) {
+        if view.escalation.undelivered.isEmpty {
+            undelivered.removeValue(forKey: view.id)
+        } else {
+            undelivered[view.id] = (view.dedupKey, view.escalation.undelivered)
+        }
         if let p = pending, p.due > now + Self.horizon {
             timers.update(view, pending: nil)
             actors.removeValue(forKey: view.id)
@@ -228,53 +271,6 @@ actor EscalationSupervisor {
             EscalationPlanner.pending(
                 view, policy: snapshot.policy(forService: view.service), responseTarget: policy.targets(for: view.severity).acknowledge,
                 announce: snapshot.services[view.service]?.announceChannels ?? [])
-        }
-    }
-
-    /// Sends a fired step's page to each person it names, on their first contact's channel (the
-    /// node log when they have none), and records the outcomes in the incident's timeline. Runs
-    /// beside the tick, so a slow receiver never delays the next step.
-    private nonisolated func deliverPages(_ step: EscalationStep, incident id: IncidentID, catalog snapshot: OnCallCatalog) {
-        let notifier = self.notifier
-        let service = self.service
-        let node = self.node
-        let templates = self.templates
-        if step.kind == .announce || step.kind == .resolution {
-            let template = step.kind == .announce ? "initial_notification" : "resolution_notification"
-            Task {
-                // The initial notification (once per incident) or the resolution notification (once
-                // per resolution), from its template.
-                guard let record = try? await service.record(id) else { return }
-                let rendered = (try? templates.render(template, MessageContext.of(record))) ?? "Incident \(id.text): \(record.incident.title)"
-                let (subject, body) = MessageContext.split(rendered)
-                var deliveries: [Delivery] = []
-                for channel in step.targets {
-                    let m = Notifier.Message(
-                        incident: id, kind: template, text: body, key: "\(id.text)/\(template)/step-\(step.number)/\(channel)",
-                        fields: ["title": .string(record.incident.title), "severity": .string(record.incident.severity.description)],
-                        subject: subject)
-                    deliveries.append(await notifier.deliver(m, to: channel))
-                }
-                if !deliveries.isEmpty { _ = try? await service.command(id, .recordDeliveries(deliveries), actor: "node:\(node.name)") }
-            }
-            return
-        }
-        Task {
-            let title = service.index.get(id)?.title ?? ""
-            var deliveries: [Delivery] = []
-            for person in step.targets {
-                let contact = snapshot.people[person]?.contacts.first
-                let channel = contact?.channel ?? "log"
-                guard channel != "log" else { continue }  // already in the node log
-                let what = step.kind == .timeout ? "Escalated (timeout)" : "Page"
-                let text = "\(what): \(id.text) \(title) — \(step.reason)"
-                let m = Notifier.Message(
-                    incident: id, kind: "page", text: text, key: "\(id.text)/step-\(step.number)/\(person)",
-                    fields: ["person": .string(person), "step": .int(Int64(step.number)), "level": .int(Int64(step.level)), "title": .string(title)],
-                    address: contact?.address, subject: "[\(what)] \(id.text) \(title)")
-                deliveries.append(await notifier.deliver(m, to: channel))
-            }
-            if !deliveries.isEmpty { _ = try? await service.command(id, .recordDeliveries(deliveries), actor: "node:\(node.name)") }
         }
     }
 

@@ -102,7 +102,8 @@ actor IncidentActor {
         else { return nil }
         var step = EscalationPlanner.step(pending, view: view, policy: policy, channel: "log", announce: announce, onCall: catalog.onCall)
         if step.kind != .announce && step.kind != .resolution {
-            step.channel = step.targets.first.flatMap { catalog.people[$0]?.pageChannel } ?? "log"  // where the first page went
+            // Where the pages went: the first channel beyond the node log, else the log.
+            step.channel = step.targets.lazy.compactMap { catalog.people[$0]?.pageChannel }.first { $0 != "log" } ?? "log"
         }
         let event = step.event(incident: id, due: pending.due, opened: record.openingEvent.hlc)
         var recorded = false

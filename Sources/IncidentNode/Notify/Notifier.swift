@@ -56,46 +56,75 @@ final class Notifier: Sendable {
     /// Makes the first attempt and returns its outcome (the caller records it); a failed webhook
     /// attempt is retried in the background, each retry recorded as it happens.
     func deliver(_ m: Message, to channel: String) async -> Delivery {
+        guard let config = channels[channel] else { return local(m, to: channel) }
+        let first = await attempt(m, channel: channel, config: config, number: 1)
+        if !first.ok {
+            Task { _ = await self.retry(m, channel: channel, config: config, after: 1) }
+        }
+        return first
+    }
+
+    /// Delivers `m` until it is delivered or its attempts are used up (`attemptsMade` of them were
+    /// made before, e.g. by a node that died), recording every attempt's outcome; returns whether
+    /// it was delivered.
+    func deliverUntilSettled(_ m: Message, to channel: String, attemptsMade: Int = 0) async -> Bool {
+        guard let config = channels[channel] else {
+            let outcome = local(m, to: channel)
+            await record(m.incident, outcome)
+            return outcome.ok
+        }
+        guard attemptsMade < Self.backoff.count + 1 else { return false }
+        if attemptsMade > 0 { try? await Task.sleep(for: Self.backoff[min(attemptsMade, Self.backoff.count) - 1]) }
+        let first = await attempt(m, channel: channel, config: config, number: attemptsMade + 1)
+        await record(m.incident, first)
+        if first.ok { return true }
+        return await retry(m, channel: channel, config: config, after: attemptsMade + 1)
+    }
+
+    /// Retries after `made` attempts, with back-off, recording each outcome; returns whether one
+    /// got through.
+    private func retry(_ m: Message, channel: String, config: ChannelConfiguration, after made: Int) async -> Bool {
+        for k in made..<(Self.backoff.count + 1) {
+            try? await Task.sleep(for: Self.backoff[k - 1])
+            let d = await attempt(m, channel: channel, config: config, number: k + 1)
+            await record(m.incident, d)
+            if d.ok { return true }
+        }
+        logger.error("notification given up", metadata: ["incident.id": m.incident.text, "channel": channel, "key": m.key])
+        return false
+    }
+
+    /// The channels this node delivers itself: `log`, `statuspage`, and a name it has no
+    /// configuration for (delivered to the log instead).
+    private func local(_ m: Message, to channel: String) -> Delivery {
         if channel == "log" {
             logger.info(m.kind == "page" ? "page" : "status update", metadata: ["incident.id": m.incident.text, "channel": "log", "message": m.text])
-            return Delivery(channel: "log", ok: true, detail: "written to the node log")
+            return Delivery(channel: "log", ok: true, detail: "written to the node log", key: m.key)
         }
         if channel == "statuspage" {
             // The node's own public page shows the incident's latest update posted to this channel;
             // it cannot reach a person.
             guard m.kind == "status_update" else {
                 logger.info(m.kind, metadata: ["incident.id": m.incident.text, "channel": "log", "message": m.text])
-                return Delivery(channel: channel, ok: false, detail: "the statuspage channel publishes status updates only; this \(m.kind) was written to the node log instead")
+                return Delivery(
+                    channel: channel, ok: false, detail: "the statuspage channel publishes status updates only; this \(m.kind) was written to the node log instead",
+                    key: m.key)
             }
-            return Delivery(channel: "statuspage", ok: true, detail: "published on the status page (/status)")
+            return Delivery(channel: "statuspage", ok: true, detail: "published on the status page (/status)", key: m.key)
         }
-        guard let config = channels[channel] else {
-            logger.info(m.kind == "page" ? "page" : "status update", metadata: ["incident.id": m.incident.text, "channel": "log", "message": m.text])
-            return Delivery(
-                channel: channel, ok: false,
-                detail: "channel '\(channel)' is not configured on this node (set channels.\(channel) in its config); delivered to the log channel instead")
-        }
-        let first = await attempt(m, channel: channel, config: config, number: 1)
-        if !first.ok {
-            let record = self.record
-            Task {
-                for (k, wait) in Self.backoff.enumerated() {
-                    try? await Task.sleep(for: wait)
-                    let d = await self.attempt(m, channel: channel, config: config, number: k + 2)
-                    await record(m.incident, d)
-                    if d.ok { return }
-                }
-                self.logger.error("notification given up", metadata: ["incident.id": m.incident.text, "channel": channel, "key": m.key])
-            }
-        }
-        return first
+        logger.info(m.kind == "page" ? "page" : "status update", metadata: ["incident.id": m.incident.text, "channel": "log", "message": m.text])
+        return Delivery(
+            channel: channel, ok: false,
+            detail: "channel '\(channel)' is not configured on this node (set channels.\(channel) in its config); delivered to the log channel instead",
+            key: m.key)
     }
 
     private func attempt(_ m: Message, channel: String, config: ChannelConfiguration, number: Int) async -> Delivery {
         await pace.wait(channel, perMinute: config.ratePerMinute)
         await slots.acquire()
-        let d = await send(m, channel: channel, config: config, number: number)
+        var d = await send(m, channel: channel, config: config, number: number)
         await slots.release()
+        d.key = m.key
         return d
     }
 
