@@ -89,6 +89,8 @@ enum ClusterBench {
         if ctx.wants("C4") { out.append(try convergenceAfterPartition(ctx)) }
         if ctx.wants("C5") || ctx.wants("C6") { out += try catchUpAndSteadyState(ctx) }
         if ctx.wants("C7") { out.append(try EscalationFailoverBench.row(ctx)) }
+        if ctx.wants("C9") { out.append(try NotificationBench.duplicates(ctx)) }
+        if ctx.wants("C10") { out.append(try NotificationBench.gapAfterKill(ctx)) }
         if ctx.wants("R1") || ctx.wants("R2") || ctx.wants("R3") { out += try regions(ctx) }
         return out
     }
@@ -308,9 +310,14 @@ enum ClusterBench {
     }
 
     static func wanConfig(_ ctx: Bench.Context) throws(CLIError) -> String {
-        let path = ctx.logDir + "/wan.json"
+        try writeConfig(ctx, name: "wan.json", #"{"membership_profile": "wan"}"#)
+    }
+
+    /// Writes a node configuration file into the bench's log directory; returns its path.
+    static func writeConfig(_ ctx: Bench.Context, name: String, _ json: String) throws(CLIError) -> String {
+        let path = ctx.logDir + "/" + name
         guard let f = fopen(path, "w") else { throw CLIError(.failed("cannot write \(path)")) }
-        fputs("{\"membership_profile\": \"wan\"}\n", f)
+        fputs(json + "\n", f)
         fclose(f)
         return path
     }
