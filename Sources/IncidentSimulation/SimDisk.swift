@@ -7,14 +7,34 @@ import Glibc
 #endif
 
 /// An in-memory disk for log tests: writes are visible at once but only survive a `crash()` once
-/// synced; directory changes only once the directory is synced. A crash can keep any prefix of the
-/// unsynced bytes (a torn last record), and `flipBit` damages synced bytes.
+/// synced; directory changes only once the directory is synced. A crash keeps the file's unsynced
+/// changes (writes and truncations, in the order they were made) up to a random one, and a random
+/// prefix of that one — a torn last record, whether it was appended or written over zeros the file
+/// already held — and `flipBit` damages synced bytes.
 public final class SimDisk: LogFileSystem, @unchecked Sendable {
     // @unchecked: all state lives in `state`, a Mutex.
     final class File: @unchecked Sendable {
         // @unchecked: only touched while holding SimDisk.state's lock.
         var content: [UInt8] = []
         var synced: [UInt8] = []
+        /// What changed since the last sync, in order.
+        var unsynced: [Change] = []
+    }
+
+    enum Change {
+        case write(offset: Int, bytes: [UInt8])
+        case truncate(Int)
+
+        func apply(to bytes: inout [UInt8]) {
+            switch self {
+            case .write(let offset, let data):
+                let end = offset + data.count
+                if bytes.count < end { bytes += [UInt8](repeating: 0, count: end - bytes.count) }
+                bytes.replaceSubrange(offset..<end, with: data)
+            case .truncate(let size):
+                if bytes.count > size { bytes.removeLast(bytes.count - size) }
+            }
+        }
     }
 
     struct State {
@@ -49,15 +69,21 @@ public final class SimDisk: LogFileSystem, @unchecked Sendable {
                 s.names.values.first { ObjectIdentifier($0) == id }
             }) {
                 var kept = file.synced
-                if tear, file.content.count > file.synced.count,
-                    file.content.starts(with: file.synced)
-                {
-                    let extra = file.content.count - file.synced.count
-                    let k = Int(rng.next() % UInt64(extra + 1))
-                    kept += file.content[file.synced.count..<(file.synced.count + k)]
+                if tear, !file.unsynced.isEmpty {
+                    // Written back in order: the changes before `j` landed, and a prefix of change `j`.
+                    let j = Int(rng.next() % UInt64(file.unsynced.count))
+                    for c in file.unsynced[0..<j] { c.apply(to: &kept) }
+                    switch file.unsynced[j] {
+                    case .write(let offset, let bytes):
+                        let k = Int(rng.next() % UInt64(bytes.count + 1))
+                        Change.write(offset: offset, bytes: Array(bytes[0..<k])).apply(to: &kept)
+                    case .truncate:
+                        if rng.next() % 2 == 0 { file.unsynced[j].apply(to: &kept) }
+                    }
                 }
                 file.content = kept
                 file.synced = kept
+                file.unsynced = []
             }
             s.failWrites = false
         }
@@ -136,10 +162,9 @@ public final class SimDisk: LogFileSystem, @unchecked Sendable {
             let failed: Bool = disk.state.withLock { s in
                 if s.failWrites { return true }
                 s.writes += 1
-                if file.content.count < offset { file.content += [UInt8](repeating: 0, count: offset - file.content.count) }
-                let end = offset + bytes.count
-                if file.content.count < end { file.content += [UInt8](repeating: 0, count: end - file.content.count) }
-                file.content.replaceSubrange(offset..<end, with: bytes)
+                let change = Change.write(offset: offset, bytes: Array(bytes))
+                change.apply(to: &file.content)
+                file.unsynced.append(change)
                 return false
             }
             if failed { throw .io("pwrite \(name) failed: Input/output error (errno 5)") }
@@ -151,6 +176,7 @@ public final class SimDisk: LogFileSystem, @unchecked Sendable {
                 if s.failWrites { return true }
                 s.syncs += 1
                 file.synced = file.content
+                file.unsynced = []
                 return false
             }
             if failed { throw .io("fdatasync \(name) failed: Input/output error (errno 5)") }
@@ -158,7 +184,8 @@ public final class SimDisk: LogFileSystem, @unchecked Sendable {
 
         func truncate(to size: Int) throws(LogError) {
             disk.state.withLock { _ in
-                if file.content.count > size { file.content.removeLast(file.content.count - size) }
+                Change.truncate(size).apply(to: &file.content)
+                file.unsynced.append(.truncate(size))
             }
         }
 

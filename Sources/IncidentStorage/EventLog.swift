@@ -8,6 +8,9 @@ public struct WALConfiguration: Sendable, Equatable {
     public var groupCommitBytesMax = 8 << 20
     /// Appends wait (back-pressure) while this many bytes are waiting for the writer.
     public var pendingBytesMax = 64 << 20
+    /// How far ahead of the records the segment being written is extended with zeros, so that an
+    /// fsync of the records changes no file metadata (`SegmentedLog`).
+    public var preallocationBytes = 4 << 20
 
     /// The defaults.
     public init() {}
@@ -32,6 +35,8 @@ public final class EventLog: Sendable {
         var failure: LogError?
         var stopping = false
         var stopped = false
+        /// `close()` calls waiting for the writer thread to finish.
+        var closeWaiters: [CheckedContinuation<Void, Never>] = []
         var syncCount = 0
         var compactRequest: UInt64?
         var compactDone: [CheckedContinuation<Int, any Error>] = []
@@ -54,7 +59,7 @@ public final class EventLog: Sendable {
         fs: any LogFileSystem, configuration: WALConfiguration = WALConfiguration(), after: UInt64 = 0,
         visit: (UInt64, UnsafeRawBufferPointer) throws -> Void
     ) throws -> (EventLog, RecoveryReport) {
-        let segments = SegmentedLog(fs: fs, segmentBytesMax: configuration.segmentBytesMax)
+        let segments = SegmentedLog(fs: fs, segmentBytesMax: configuration.segmentBytesMax, preallocationBytes: configuration.preallocationBytes)
         let report = try segments.recover(after: after, visit: visit)
         let log = EventLog(segments: segments, configuration: configuration)
         log.state.nextLSN = segments.nextLSN
@@ -149,11 +154,19 @@ public final class EventLog: Sendable {
     }
 
     /// Writes and syncs what is queued, stops the writer and fails later appends.
+    /// Writes what is queued, seals the current segment and stops the writer thread; returns
+    /// once it has stopped.
     public func close() async {
         try? await flush()
-        lock.withLock {
-            state.stopping = true
-            lock.broadcast()
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let done: Bool = lock.withLock {
+                if state.stopped { return true }
+                state.stopping = true
+                state.closeWaiters.append(c)
+                lock.broadcast()
+                return false
+            }
+            if done { c.resume() }
         }
     }
 
@@ -170,10 +183,7 @@ public final class EventLog: Sendable {
             var compactWaiters: [CheckedContinuation<Int, any Error>] = []
             let stop: Bool = lock.withLock {
                 while state.pendingCount == 0 && state.compactRequest == nil && !state.stopping { lock.wait() }
-                if state.pendingCount == 0 && state.compactRequest == nil && state.stopping {
-                    state.stopped = true
-                    return true
-                }
+                if state.pendingCount == 0 && state.compactRequest == nil && state.stopping { return true }
                 firstLSN = state.pendingFirstLSN
                 if state.pending.count <= configuration.groupCommitBytesMax {
                     swap(&batch, &state.pending)
@@ -245,18 +255,24 @@ public final class EventLog: Sendable {
             batch.removeAll(keepingCapacity: batch.capacity <= 16 << 20)
             if failure != nil { break }
         }
-        let (leftovers, compactions): ([CheckedContinuation<Void, any Error>], [CheckedContinuation<Int, any Error>]) =
+        // A clean stop leaves the segment as long as its records (best effort: recovery cuts the
+        // zeros off anyway).
+        if lock.withLock({ state.failure == nil }) { try? segments.seal() }
+        let (leftovers, compactions, closers): ([CheckedContinuation<Void, any Error>], [CheckedContinuation<Int, any Error>], [CheckedContinuation<Void, Never>]) =
             lock.withLock {
                 state.stopped = true
                 let w = state.waiters.map(\.continuation)
                 let c = state.compactDone
+                let k = state.closeWaiters
                 state.waiters = []
                 state.compactDone = []
+                state.closeWaiters = []
                 state.compactRequest = nil
                 lock.broadcast()
-                return (w, c)
+                return (w, c, k)
             }
         for c in leftovers { c.resume(throwing: LogError.closed("log is closed")) }
         for c in compactions { c.resume(throwing: LogError.closed("log is closed")) }
+        for c in closers { c.resume() }
     }
 }

@@ -41,7 +41,7 @@ private func recoverAndCheck(
     #expect(log.nextLSN == UInt64(m) + 1, "\(context)")
     #expect(log.durableLSN == UInt64(m), "\(context)")
     let sizeAfter = lastSegment.flatMap { disk.size(of: $0) } ?? 0
-    #expect(report.truncatedBytes == sizeBefore - sizeAfter, "truncatedBytes vs file sizes; \(context)")
+    #expect(report.truncatedBytes + report.preallocatedBytes == sizeBefore - sizeAfter, "cut bytes vs file sizes; \(context)")
     if report.truncatedBytes > 0 {
         #expect(report.truncatedAt?.file == lastSegment, "\(context)")
         #expect(report.truncatedAt?.offset == sizeAfter, "\(context)")
@@ -120,8 +120,10 @@ private func liveAndCrash(
             }
             return torn
         }
-        // The scenario really exercises torn tails (most seeds kill the process mid-write).
-        #expect(tornSeeds >= 60, "only \(tornSeeds) of 200 seeds produced a torn tail")
+        // The scenario really exercises torn tails (most seeds kill the process mid-write; when the
+        // interrupted write is the zeros written ahead of the records, the records are lost whole
+        // instead: about a quarter of the seeds end torn).
+        #expect(tornSeeds >= 30, "only \(tornSeeds) of 200 seeds produced a torn tail")
     }
 
     /// (e) After recovery, appends continue at the right LSN, and survive later crashes too.

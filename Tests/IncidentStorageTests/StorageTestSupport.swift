@@ -233,5 +233,6 @@ func expectCorrupt(
 func walConfig(segmentBytes: Int = 64 << 20) -> WALConfiguration {
     var c = WALConfiguration()
     c.segmentBytesMax = segmentBytes
+    c.preallocationBytes = 2048  // small: the simulated disk copies whole files; still several extensions per run
     return c
 }

@@ -162,7 +162,7 @@ public final class NodeRuntime: Sendable {
         logger.info(
             "recovered", metadata: [
                 "incidents": "\(recovery.records.count)", "snapshot.lsn": "\(recovery.snapshotLSN)",
-                "replayed": "\(recovery.replayed)", "truncated.bytes": "\(report.truncatedBytes)", "ms": "\(ms)",
+                "replayed": "\(recovery.replayed)", "truncated.bytes": "\(report.truncatedBytes)", "preallocated.bytes": "\(report.preallocatedBytes)", "ms": "\(ms)",
             ])
         return NodeRuntime(
             configuration: configuration, logger: logger, log: log, fs: fs, sequencer: sequencer, directory: directory,
