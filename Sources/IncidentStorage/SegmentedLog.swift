@@ -5,7 +5,8 @@
 /// segments, so "everything up to LSN n" is a prefix of the log.
 ///
 /// The segment being written is extended with zeros `preallocationBytes` (4 MiB) at a time, ahead of the
-/// records: an `fdatasync` of records written over zeros the file already holds changes no file
+/// records, when the batches are small (`smallBatchBytes`): an `fdatasync` of records written over
+/// zeros the file already holds changes no file
 /// metadata, so it needs no journal commit (measured here: 140–150 µs against 185–225 µs per
 /// append-and-sync that grows the file). A zero record header ends the records; recovery cuts
 /// the zero tail off the last segment, and a segment is cut to its last record when it is sealed.
@@ -20,6 +21,11 @@ final class SegmentedLog: @unchecked Sendable {
     private var preparedSize = 0
     /// How far ahead of the records the current segment is extended with zeros.
     let preallocationBytes: Int
+    /// Only batches smaller than this write zeros ahead: their fsync is dominated by its fixed cost,
+    /// which the zeros cut. A large batch's fsync is dominated by its bytes, and zeros written
+    /// ahead of it are written to disk twice (with zeros ahead of every batch, a storm of
+    /// 1,000-alert batches was about 15 % slower).
+    static let smallBatchBytes = 16 << 10
     private static let zeros = [UInt8](repeating: 0, count: 1 << 20)
     /// First LSN of each segment, by file name, in order.
     private(set) var segments: [(name: String, firstLSN: UInt64)] = []
@@ -129,7 +135,13 @@ final class SegmentedLog: @unchecked Sendable {
         if current == nil || (currentSize > RecordFraming.segmentHeaderBytes && currentSize + framed.count > segmentBytesMax) {
             try rotate(firstLSN: firstLSN)
         }
-        if currentSize + framed.count > preparedSize { try prepare(upTo: currentSize + framed.count) }
+        if currentSize + framed.count > preparedSize {
+            if framed.count < Self.smallBatchBytes {
+                try prepare(upTo: currentSize + framed.count)
+            } else {
+                preparedSize = currentSize + framed.count  // a large batch extends the file itself
+            }
+        }
         try framed.withUnsafeBytes { try current!.write($0, at: currentSize) }
         currentSize += framed.count
         nextLSN += UInt64(count)
