@@ -42,17 +42,23 @@ public enum Storm {
         let live = Shared(Progress())
         let start = monotonicNanos()
         let groups = (0..<threads).map { t in stride(from: t, to: connections.count, by: threads).map { connections[$0] } }
-        let done = Shared(0)
+        // Threads finished, and when the last one did (the storm's end: the progress loop below
+        // only looks every 100 ms).
+        let done = Shared((count: 0, at: start))
         let boxes = groups.map { UncheckedBox($0) }
         for t in 0..<threads {
             let box = boxes[t]
             let share = config.rate == 0 ? 0 : max(1, config.rate / threads)
             startThread(name: "storm-\(t)") {
                 drive(box.value, alertsPerSecond: share, start: start, live: live)
-                done.withLock { $0 += 1 }
+                let now = monotonicNanos()
+                done.withLock { d in
+                    d.count += 1
+                    d.at = max(d.at, now)
+                }
             }
         }
-        while done.withLock({ $0 }) < threads {
+        while done.withLock({ $0.count }) < threads {
             usleep(100_000)
             if let progress {
                 var p = live.withLock { $0 }
@@ -61,7 +67,7 @@ public enum Storm {
             }
         }
         var report = StormReport()
-        report.seconds = Double(monotonicNanos() - start) / 1e9
+        report.seconds = Double(done.withLock { $0.at } - start) / 1e9
         for c in connections {
             report.sent += c.sent
             report.accepted += c.accepted
