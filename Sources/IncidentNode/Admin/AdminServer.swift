@@ -30,9 +30,7 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
         /// Set when the peer is gone: the connection task stops instead of answering nobody.
         let cancelled = Flag()
         /// Lines read but not yet answered; reading pauses above `queuedLinesMax`.
-        let queuedLines = Counter()
-        /// Whether reading is paused because too many lines wait.
-        let paused = Flag()
+        let gate = ReadGate(limit: AdminServer.queuedLinesMax)
         init(framer: LineFramer, continuation: AsyncStream<Inbound>.Continuation) {
             self.framer = framer
             self.continuation = continuation
@@ -135,9 +133,7 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
                         await self.answer(parsed, cancelled: session.cancelled, into: &out)
                         if session.cancelled.isSet { return }
                         sender.deliver(mine, out)
-                        if session.queuedLines.add(-lines.count) <= Self.queuedLinesMax / 2, session.paused.clear() {
-                            self.server.resumeReading(id)
-                        }
+                        session.gate.answered(lines.count) { self.server.resumeReading(id) }
                     }
                 case .tooLarge:
                     await drain(below: 0)
@@ -231,11 +227,7 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
             if !lines.isEmpty {
                 s.continuation.yield(.lines(lines))
                 s.partialSince = nil  // progress: what is buffered now starts a new line
-                s.queuedLines.add(lines.count)
-                if s.queuedLines.value > Self.queuedLinesMax {
-                    s.paused.set()
-                    server.stopReadingTemporarily(id)
-                }
+                s.gate.arrived(lines.count, pause: { server.stopReadingTemporarily(id) }, resume: { server.resumeReading(id) })
             }
         case .tooLarge(let before):
             if !before.isEmpty { s.continuation.yield(.lines(before)) }
@@ -290,18 +282,37 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
 final class Flag: Sendable {
     private let value = Atomic<Bool>(false)
     func set() { value.store(true, ordering: .releasing) }
-    /// Clears the flag; returns whether it was set.
-    func clear() -> Bool { value.exchange(false, ordering: .acquiringAndReleasing) }
     var isSet: Bool { value.load(ordering: .acquiring) }
 }
 
-/// A shared counter.
-final class Counter: Sendable {
-    private let v = Atomic<Int>(0)
-    /// Adds `n`; returns the new value.
-    @discardableResult
-    func add(_ n: Int) -> Int { v.wrappingAdd(n, ordering: .relaxed).newValue }
-    var value: Int { v.load(ordering: .relaxed) }
+/// Pauses reading a connection while more than `limit` of its requests wait to be answered, and
+/// resumes it once half of them are: the loop thread counts arrivals, the answering task counts
+/// answers. Each side re-checks after its own change (sequentially consistent atomics), so a
+/// connection never stays paused with nothing left to answer — not even when the answers catch
+/// up between the loop's count and its pause.
+final class ReadGate: Sendable {
+    private let queued = Atomic<Int>(0)
+    private let paused = Atomic<Bool>(false)
+    let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Loop thread: `n` more requests wait. Over the limit, calls `pause`; if the answers caught
+    /// up meanwhile, calls `resume` right after.
+    func arrived(_ n: Int, pause: () -> Void, resume: () -> Void) {
+        guard queued.wrappingAdd(n, ordering: .sequentiallyConsistent).newValue > limit else { return }
+        paused.store(true, ordering: .sequentiallyConsistent)
+        pause()
+        if queued.load(ordering: .sequentiallyConsistent) <= limit / 2, paused.exchange(false, ordering: .sequentiallyConsistent) { resume() }
+    }
+
+    /// Answering task: `n` requests were answered; calls `resume` if reading was paused and half
+    /// the limit is reached.
+    func answered(_ n: Int, resume: () -> Void) {
+        if queued.wrappingAdd(-n, ordering: .sequentiallyConsistent).newValue <= limit / 2, paused.exchange(false, ordering: .sequentiallyConsistent) {
+            resume()
+        }
+    }
 }
 
 /// Sends batch replies in batch order, whichever batch finishes first.

@@ -32,8 +32,7 @@ final class HTTPServer: EpollServerDelegate, @unchecked Sendable {
         let continuation: AsyncStream<Inbound>.Continuation
         let cancelled = Flag()
         /// Requests read but not yet answered; reading pauses above `queuedRequestsMax`.
-        let queued = Counter()
-        let paused = Flag()
+        let gate = ReadGate(limit: HTTPServer.queuedRequestsMax)
         init(parser: HTTPRequestParser, continuation: AsyncStream<Inbound>.Continuation) {
             self.parser = parser
             self.continuation = continuation
@@ -94,7 +93,7 @@ final class HTTPServer: EpollServerDelegate, @unchecked Sendable {
                     if session.cancelled.isSet { return }
                     server.send(id, response.serialized(keepAlive: request.keepAlive), close: !request.keepAlive)
                     if !request.keepAlive { return }
-                    if session.queued.add(-1) <= Self.queuedRequestsMax / 2, session.paused.clear() { server.resumeReading(id) }
+                    session.gate.answered(1) { server.resumeReading(id) }
                 }
             case .continueWanted:
                 server.send(id, Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
@@ -126,10 +125,7 @@ final class HTTPServer: EpollServerDelegate, @unchecked Sendable {
             if !requests.isEmpty {
                 s.continuation.yield(.requests(requests))
                 s.partialSince = nil  // progress: what is buffered now belongs to a new request
-                if s.queued.add(requests.count) > Self.queuedRequestsMax {
-                    s.paused.set()
-                    server.stopReadingTemporarily(id)
-                }
+                s.gate.arrived(requests.count, pause: { server.stopReadingTemporarily(id) }, resume: { server.resumeReading(id) })
                 if requests.contains(where: { !$0.keepAlive }) {
                     finishInput(s, id)  // the connection closes after that request: read no more
                     return
