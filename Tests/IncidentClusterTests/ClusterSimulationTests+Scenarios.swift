@@ -202,22 +202,24 @@ extension ClusterSimulationTests {
             (.freshPeersWithoutGap, SimViolation.Kind.allCases),
             (.authorPerNode, SimViolation.Kind.allCases),
         ])
-    func brokenNodeIsCaught(bug: SimBug, expected: [SimViolation.Kind]) {
-        var caught: (UInt64, SimulationReport)?
-        for seed: UInt64 in 0..<60 {
-            var c = Self.bugConditions(bug, seed: seed)
-            c.node.bugs = [bug]
-            var sim = ClusterSimulator(seed: seed, configuration: c)
-            let report = sim.run()
-            if report.violations.contains(where: { expected.contains($0.kind) }) {
-                caught = (seed, report)
-                break
+    func brokenNodeIsCaught(bug: SimBug, expected: [SimViolation.Kind]) async {
+        await offPool {
+            var caught: (UInt64, SimulationReport)?
+            for seed: UInt64 in 0..<60 {
+                var c = Self.bugConditions(bug, seed: seed)
+                c.node.bugs = [bug]
+                var sim = ClusterSimulator(seed: seed, configuration: c)
+                let report = sim.run()
+                if report.violations.contains(where: { expected.contains($0.kind) }) {
+                    caught = (seed, report)
+                    break
+                }
             }
+            #expect(caught != nil, "no seed in 0..<60 exposed \(bug): the checkers would miss it")
+            guard let (seed, report) = caught else { return }
+            print("\(bug) caught: seed=\(seed) \(Self.kinds(report)) e.g. \(report.violations.first!)")
+            Self.expectPasses(seed: seed, Self.bugConditions(bug, seed: seed))
         }
-        #expect(caught != nil, "no seed in 0..<60 exposed \(bug): the checkers would miss it")
-        guard let (seed, report) = caught else { return }
-        print("\(bug) caught: seed=\(seed) \(Self.kinds(report)) e.g. \(report.violations.first!)")
-        Self.expectPasses(seed: seed, Self.bugConditions(bug, seed: seed))
     }
 
     @Test("a re-used event id makes the fold depend on arrival order")

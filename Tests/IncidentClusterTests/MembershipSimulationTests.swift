@@ -138,11 +138,13 @@ struct MembershipSimulationTests {
         arguments: [
             (3, 200), (5, 150),
         ])
-    func crashDetectionLAN(n: Int, runs: Int) {
-        let (p50, p99, worst) = Self.measureDetection("LAN n=\(n)", n: n, runs: runs, base: UInt64(n) * 10_000)
-        #expect(p50 <= 2.0, "C3: p50 \(p50) s > 2 s")
-        #expect(p99 <= 3.0, "C3: p99 \(p99) s > 3 s")
-        #expect(worst <= 3.0, "worst detection \(worst) s > 3 s")
+    func crashDetectionLAN(n: Int, runs: Int) async {
+        await offPool {
+            let (p50, p99, worst) = Self.measureDetection("LAN n=\(n)", n: n, runs: runs, base: UInt64(n) * 10_000)
+            #expect(p50 <= 2.0, "C3: p50 \(p50) s > 2 s")
+            #expect(p99 <= 3.0, "C3: p99 \(p99) s > 3 s")
+            #expect(worst <= 3.0, "worst detection \(worst) s > 3 s")
+        }
     }
 
     @Test("3 nodes whose shells tick only every 100 ms still meet the LAN target")
@@ -193,24 +195,26 @@ struct MembershipSimulationTests {
         arguments: [
             ("answers late", Int64(300), Int64(0)), ("late both ways", Int64(300), Int64(300)),
         ])
-    func slowNodeNeverDead(_ label: String, outboundMs: Int64, inboundMs: Int64) {
-        var suspicions = 0
-        var longest: Duration = .zero
-        for seed in Self.seeds(10, base: 71_000 + UInt64(inboundMs)) {
-            var sim = Self.formCluster(5, seed: seed)
-            #expect(sim.run(until: { $0.agreed() }, limit: .seconds(5)) != nil, "seed=\(seed)")
-            let mark = sim.changes.count
-            sim.outboundDelayMs[4] = outboundMs
-            sim.inboundDelayMs[4] = inboundMs
-            sim.run(for: .seconds(20))
-            suspicions += sim.changes[mark...].filter { $0.member.state == .suspect }.count
-            longest = max(longest, Self.longestSuspicion(in: sim, since: mark))
-            #expect(Self.deaths(in: sim, since: mark).isEmpty, "seed=\(seed): \(Self.deaths(in: sim, since: mark))")
-            sim.outboundDelayMs[4] = nil
-            sim.inboundDelayMs[4] = nil
-            #expect(sim.run(until: { $0.agreed() }, limit: .seconds(5)) != nil, "seed=\(seed)")
+    func slowNodeNeverDead(_ label: String, outboundMs: Int64, inboundMs: Int64) async {
+        await offPool {
+            var suspicions = 0
+            var longest: Duration = .zero
+            for seed in Self.seeds(10, base: 71_000 + UInt64(inboundMs)) {
+                var sim = Self.formCluster(5, seed: seed)
+                #expect(sim.run(until: { $0.agreed() }, limit: .seconds(5)) != nil, "seed=\(seed)")
+                let mark = sim.changes.count
+                sim.outboundDelayMs[4] = outboundMs
+                sim.inboundDelayMs[4] = inboundMs
+                sim.run(for: .seconds(20))
+                suspicions += sim.changes[mark...].filter { $0.member.state == .suspect }.count
+                longest = max(longest, Self.longestSuspicion(in: sim, since: mark))
+                #expect(Self.deaths(in: sim, since: mark).isEmpty, "seed=\(seed): \(Self.deaths(in: sim, since: mark))")
+                sim.outboundDelayMs[4] = nil
+                sim.inboundDelayMs[4] = nil
+                #expect(sim.run(until: { $0.agreed() }, limit: .seconds(5)) != nil, "seed=\(seed)")
+            }
+            print("membership slow node (\(label)): \(suspicions) suspicions, all refuted; longest \(longest)")
         }
-        print("membership slow node (\(label)): \(suspicions) suspicions, all refuted; longest \(longest)")
     }
 
     @Test(
@@ -244,22 +248,24 @@ struct MembershipSimulationTests {
     }
 
     @Test("10% message loss causes no false deaths in a 5-node cluster over 60 s")
-    func lossWithoutFalseDeaths() {
-        var suspicions = 0
-        var longest: Duration = .zero
-        for seed in Self.seeds(8, base: 73_000) {
-            var sim = Self.formCluster(5, seed: seed)
-            #expect(sim.run(until: { $0.agreed() }, limit: .seconds(5)) != nil, "seed=\(seed)")
-            let mark = sim.changes.count
-            sim.lossRate = 0.10
-            sim.run(for: .seconds(60))
-            suspicions += sim.changes[mark...].filter { $0.member.state == .suspect }.count
-            longest = max(longest, Self.longestSuspicion(in: sim, since: mark))
-            #expect(Self.deaths(in: sim, since: mark).isEmpty, "seed=\(seed): \(Self.deaths(in: sim, since: mark))")
-            sim.lossRate = 0
-            #expect(sim.run(until: { $0.agreed() }, limit: .seconds(5)) != nil, "seed=\(seed)")
+    func lossWithoutFalseDeaths() async {
+        await offPool {
+            var suspicions = 0
+            var longest: Duration = .zero
+            for seed in Self.seeds(8, base: 73_000) {
+                var sim = Self.formCluster(5, seed: seed)
+                #expect(sim.run(until: { $0.agreed() }, limit: .seconds(5)) != nil, "seed=\(seed)")
+                let mark = sim.changes.count
+                sim.lossRate = 0.10
+                sim.run(for: .seconds(60))
+                suspicions += sim.changes[mark...].filter { $0.member.state == .suspect }.count
+                longest = max(longest, Self.longestSuspicion(in: sim, since: mark))
+                #expect(Self.deaths(in: sim, since: mark).isEmpty, "seed=\(seed): \(Self.deaths(in: sim, since: mark))")
+                sim.lossRate = 0
+                #expect(sim.run(until: { $0.agreed() }, limit: .seconds(5)) != nil, "seed=\(seed)")
+            }
+            print("membership 10% loss: \(suspicions) suspicions in total, no deaths; longest \(longest)")
         }
-        print("membership 10% loss: \(suspicions) suspicions in total, no deaths; longest \(longest)")
     }
 
     // MARK: - Leave and restart
