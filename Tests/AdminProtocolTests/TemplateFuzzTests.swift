@@ -4,18 +4,6 @@ import Testing
 
 @testable import AdminProtocol
 
-/// A small deterministic PRNG (SplitMix64) so failures reproduce.
-private struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 private let fragments = [
     "{{", "}}", "{%", "%}", "{", "}", "%", " ", "\n", "\r\n", "\t", ".", "a", "xs", "x", "for", "in", "if", "else",
     "endfor", "endif", "{{ a.b }}", "{{x}}", "{% for x in xs %}", "{% endfor %}", "{% if a %}", "{% else %}",
@@ -26,7 +14,7 @@ private let fuzzContext: JSONValue = ["a": ["b": "B"], "xs": [1, ["b": 2], "s"],
 
 @Suite struct TemplateFuzzTests {
     @Test func randomTemplatesNeverTrap() {
-        var rng = SplitMix(state: 0xA37E)
+        var rng = SeededRandom(seed: 0xA37E)
         var parsed = 0
         for _ in 0..<5_000 {
             var source = ""
