@@ -11,9 +11,7 @@ import Synchronization
 /// batch's writes (group commit), and sends all the replies in one write. A line over the limit is
 /// answered `too_large` and the connection closed; a partial line that stalls past
 /// `partialLineTimeout` is answered `bad_request` and closed; none of it affects other connections.
-final class AdminServer: EpollServerDelegate, @unchecked Sendable {
-    // @unchecked: `sessions` is touched only on the epoll loop thread (delegate callbacks); the
-    // other stored properties are immutable and Sendable.
+final class AdminServer: EpollServerDelegate, Sendable {
 
     enum Inbound: Sendable {
         case lines([[UInt8]])
@@ -21,13 +19,12 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
         case stalled(Int)
     }
 
-    final class Session: Sendable {
+    final class Session: ConnectionSession {
         // Loop-thread state (only the epoll thread touches these three).
         nonisolated(unsafe) var framer: LineFramer
         nonisolated(unsafe) var partialSince: UInt64?
         nonisolated(unsafe) var done = false
         let continuation: AsyncStream<Inbound>.Continuation
-        /// Set when the peer is gone: the connection task stops instead of answering nobody.
         let cancelled = Flag()
         /// Lines read but not yet answered; reading pauses above `queuedLinesMax`.
         let gate = ReadGate(limit: AdminServer.queuedLinesMax)
@@ -47,10 +44,7 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
     private let log: EventLog
     private let limits: AdminLimits
     private let logger: Logger
-    private var sessions: [EpollServer.ConnectionID: Session] = [:]
-    private let liveSessions = Mutex<[EpollServer.ConnectionID: Session]>([:])
-    private let newConnections: AsyncStream<(EpollServer.ConnectionID, AsyncStream<Inbound>)>
-    private let newConnectionsContinuation: AsyncStream<(EpollServer.ConnectionID, AsyncStream<Inbound>)>.Continuation
+    private let sessions = ConnectionSessions<Session>()
 
     /// The bound address.
     var address: SocketAddress { server.address }
@@ -69,17 +63,12 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
         self.log = log
         self.limits = limits
         self.logger = logger
-        (newConnections, newConnectionsContinuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
     }
 
     /// Serves until `stop()`; one child task per connection.
     func run() async {
         server.start(delegate: self, name: "aether-admin")
-        await withDiscardingTaskGroup { group in
-            for await (id, stream) in newConnections {
-                group.addTask { await self.serve(id, stream) }
-            }
-        }
+        await sessions.serveAll { id, session, stream in await self.serve(id, session, stream) }
     }
 
     /// Stops accepting and closes every connection.
@@ -89,9 +78,7 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
 
     // MARK: - Per-connection task
 
-    private func serve(_ id: EpollServer.ConnectionID, _ stream: AsyncStream<Inbound>) async {
-        guard let session = liveSessions.withLock({ $0[id] }) else { return }
-        defer { liveSessions.withLock { _ = $0.removeValue(forKey: id) } }
+    private func serve(_ id: EpollServer.ConnectionID, _ session: Session, _ stream: AsyncStream<Inbound>) async {
         let sender = OrderedSender(server: server, connection: id)
         /// Answers `error` (request id null) after every earlier reply and closes the connection.
         func refuse(_ error: AdminError) {
@@ -213,15 +200,11 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
     // MARK: - EpollServerDelegate (loop thread)
 
     func accepted(_ id: EpollServer.ConnectionID, server: EpollServer) {
-        let (stream, continuation) = AsyncStream<Inbound>.makeStream(bufferingPolicy: .unbounded)
-        let session = Session(framer: LineFramer(lineBytesMax: limits.lineBytesMax), continuation: continuation)
-        sessions[id] = session
-        liveSessions.withLock { $0[id] = session }
-        newConnectionsContinuation.yield((id, stream))
+        sessions.open(id) { Session(framer: LineFramer(lineBytesMax: limits.lineBytesMax), continuation: $0) }
     }
 
     func received(_ id: EpollServer.ConnectionID, _ bytes: UnsafeRawBufferPointer, server: EpollServer) {
-        guard let s = sessions[id], !s.done else { return }
+        guard let s = sessions.reading(id) else { return }
         switch s.framer.feed(bytes) {
         case .lines(let lines):
             if !lines.isEmpty {
@@ -232,7 +215,7 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
         case .tooLarge(let before):
             if !before.isEmpty { s.continuation.yield(.lines(before)) }
             s.continuation.yield(.tooLarge)
-            finishInput(s, id)
+            sessions.finishInput(s, id, server: server)
             return
         }
         if s.framer.bufferedBytes > 0 {
@@ -243,76 +226,26 @@ final class AdminServer: EpollServerDelegate, @unchecked Sendable {
     }
 
     func endOfInput(_ id: EpollServer.ConnectionID, server: EpollServer) {
-        guard let s = sessions[id], !s.done else { return }
+        guard let s = sessions.reading(id) else { return }
         // A last line without a newline is still a request: answer it.
         if let last = s.framer.finish() { s.continuation.yield(.lines([last])) }
-        s.done = true
-        s.continuation.finish()  // answers what was read, then the task ends
+        sessions.endInput(s)  // answers what was read, then the task ends
     }
 
-    func closed(_ id: EpollServer.ConnectionID, server: EpollServer) {
-        guard let s = sessions.removeValue(forKey: id) else { return }
-        s.cancelled.set()
-        s.continuation.finish()
-    }
+    func closed(_ id: EpollServer.ConnectionID, server: EpollServer) { sessions.closed(id) }
 
     func tick(server: EpollServer) {
         let now = monotonicNanos()
         let limit = UInt64(limits.partialLineTimeout.wholeMilliseconds) * 1_000_000
-        for (id, s) in sessions where !s.done {
+        for (id, s) in sessions.allReading {
             if let since = s.partialSince, now - since > limit {
                 s.continuation.yield(.stalled(s.framer.bufferedBytes))
-                finishInput(s, id)
+                sessions.finishInput(s, id, server: server)
             }
         }
     }
 
-    func stopped(server: EpollServer) {
-        newConnectionsContinuation.finish()
-    }
-
-    private func finishInput(_ s: Session, _ id: EpollServer.ConnectionID) {
-        s.done = true
-        s.continuation.finish()
-        server.stopReading(id)
-    }
-}
-
-/// A one-way flag shared between threads.
-final class Flag: Sendable {
-    private let value = Atomic<Bool>(false)
-    func set() { value.store(true, ordering: .releasing) }
-    var isSet: Bool { value.load(ordering: .acquiring) }
-}
-
-/// Pauses reading a connection while more than `limit` of its requests wait to be answered, and
-/// resumes it once half of them are: the loop thread counts arrivals, the answering task counts
-/// answers. Each side re-checks after its own change (sequentially consistent atomics), so a
-/// connection never stays paused with nothing left to answer — not even when the answers catch
-/// up between the loop's count and its pause.
-final class ReadGate: Sendable {
-    private let queued = Atomic<Int>(0)
-    private let paused = Atomic<Bool>(false)
-    let limit: Int
-
-    init(limit: Int) { self.limit = limit }
-
-    /// Loop thread: `n` more requests wait. Over the limit, calls `pause`; if the answers caught
-    /// up meanwhile, calls `resume` right after.
-    func arrived(_ n: Int, pause: () -> Void, resume: () -> Void) {
-        guard queued.wrappingAdd(n, ordering: .sequentiallyConsistent).newValue > limit else { return }
-        paused.store(true, ordering: .sequentiallyConsistent)
-        pause()
-        if queued.load(ordering: .sequentiallyConsistent) <= limit / 2, paused.exchange(false, ordering: .sequentiallyConsistent) { resume() }
-    }
-
-    /// Answering task: `n` requests were answered; calls `resume` if reading was paused and half
-    /// the limit is reached.
-    func answered(_ n: Int, resume: () -> Void) {
-        if queued.wrappingAdd(-n, ordering: .sequentiallyConsistent).newValue <= limit / 2, paused.exchange(false, ordering: .sequentiallyConsistent) {
-            resume()
-        }
-    }
+    func stopped(server: EpollServer) { sessions.stopped() }
 }
 
 /// Sends batch replies in batch order, whichever batch finishes first.

@@ -2,7 +2,6 @@ import AdminProtocol
 import AetherJSON
 import IncidentStorage
 import PosixIO
-import Synchronization
 
 /// The HTTP/1.1 server on `--http` (SPEC §5): alert intake (generic, Alertmanager, PagerDuty
 /// Events v2) and health endpoints.
@@ -13,9 +12,7 @@ import Synchronization
 /// its 4xx/5xx status and a JSON error body, and the connection closed; a request that stalls
 /// half-sent past `partialTimeout` gets 408 and is closed (slowloris). None of it affects other
 /// connections.
-final class HTTPServer: EpollServerDelegate, @unchecked Sendable {
-    // @unchecked: `sessions` is touched only on the epoll loop thread (delegate callbacks); the
-    // other stored properties are immutable and Sendable.
+final class HTTPServer: EpollServerDelegate, Sendable {
 
     enum Inbound: Sendable {
         case requests([HTTPRequest])
@@ -25,7 +22,7 @@ final class HTTPServer: EpollServerDelegate, @unchecked Sendable {
         case stalled
     }
 
-    final class Session: Sendable {
+    final class Session: ConnectionSession {
         nonisolated(unsafe) var parser: HTTPRequestParser
         nonisolated(unsafe) var partialSince: UInt64?
         nonisolated(unsafe) var done = false
@@ -47,10 +44,7 @@ final class HTTPServer: EpollServerDelegate, @unchecked Sendable {
     private let routes: HTTPRoutes
     private let limits: HTTPRequestParser.Limits
     private let partialTimeout: Duration
-    private var sessions: [EpollServer.ConnectionID: Session] = [:]
-    private let liveSessions = Mutex<[EpollServer.ConnectionID: Session]>([:])
-    private let newConnections: AsyncStream<(EpollServer.ConnectionID, AsyncStream<Inbound>)>
-    private let newConnectionsContinuation: AsyncStream<(EpollServer.ConnectionID, AsyncStream<Inbound>)>.Continuation
+    private let sessions = ConnectionSessions<Session>()
 
     /// The bound address.
     var address: SocketAddress { server.address }
@@ -65,25 +59,18 @@ final class HTTPServer: EpollServerDelegate, @unchecked Sendable {
         l.bodyBytesMax = bodyBytesMax
         self.limits = l
         self.partialTimeout = partialTimeout
-        (newConnections, newConnectionsContinuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
     }
 
     /// Serves until `stop()`; one child task per connection.
     func run() async {
         server.start(delegate: self, name: "aether-http")
-        await withDiscardingTaskGroup { group in
-            for await (id, stream) in newConnections {
-                group.addTask { await self.serve(id, stream) }
-            }
-        }
+        await sessions.serveAll { id, session, stream in await self.serve(id, session, stream) }
     }
 
     /// Stops accepting and closes every connection.
     func stop() { server.stop() }
 
-    private func serve(_ id: EpollServer.ConnectionID, _ stream: AsyncStream<Inbound>) async {
-        guard let session = liveSessions.withLock({ $0[id] }) else { return }
-        defer { liveSessions.withLock { _ = $0.removeValue(forKey: id) } }
+    private func serve(_ id: EpollServer.ConnectionID, _ session: Session, _ stream: AsyncStream<Inbound>) async {
         for await item in stream {
             if session.cancelled.isSet { return }
             switch item {
@@ -111,15 +98,11 @@ final class HTTPServer: EpollServerDelegate, @unchecked Sendable {
     // MARK: - EpollServerDelegate (loop thread)
 
     func accepted(_ id: EpollServer.ConnectionID, server: EpollServer) {
-        let (stream, continuation) = AsyncStream<Inbound>.makeStream(bufferingPolicy: .unbounded)
-        let session = Session(parser: HTTPRequestParser(limits: limits), continuation: continuation)
-        sessions[id] = session
-        liveSessions.withLock { $0[id] = session }
-        newConnectionsContinuation.yield((id, stream))
+        sessions.open(id) { Session(parser: HTTPRequestParser(limits: limits), continuation: $0) }
     }
 
     func received(_ id: EpollServer.ConnectionID, _ bytes: UnsafeRawBufferPointer, server: EpollServer) {
-        guard let s = sessions[id], !s.done else { return }
+        guard let s = sessions.reading(id) else { return }
         switch s.parser.feed(bytes) {
         case .requests(let requests):
             if !requests.isEmpty {
@@ -127,14 +110,14 @@ final class HTTPServer: EpollServerDelegate, @unchecked Sendable {
                 s.partialSince = nil  // progress: what is buffered now belongs to a new request
                 s.gate.arrived(requests.count, pause: { server.stopReadingTemporarily(id) }, resume: { server.resumeReading(id) })
                 if requests.contains(where: { !$0.keepAlive }) {
-                    finishInput(s, id)  // the connection closes after that request: read no more
+                    sessions.finishInput(s, id, server: server)  // the connection closes after that request: read no more
                     return
                 }
             }
         case .error(let before, let error):
             if !before.isEmpty { s.continuation.yield(.requests(before)) }
             s.continuation.yield(.malformed(error))
-            finishInput(s, id)
+            sessions.finishInput(s, id, server: server)
             return
         }
         if s.parser.takeContinueRequest() { s.continuation.yield(.continueWanted) }
@@ -146,35 +129,22 @@ final class HTTPServer: EpollServerDelegate, @unchecked Sendable {
     }
 
     func endOfInput(_ id: EpollServer.ConnectionID, server: EpollServer) {
-        guard let s = sessions[id], !s.done else { return }
-        s.done = true
-        s.continuation.finish()
+        guard let s = sessions.reading(id) else { return }
+        sessions.endInput(s)
     }
 
-    func closed(_ id: EpollServer.ConnectionID, server: EpollServer) {
-        guard let s = sessions.removeValue(forKey: id) else { return }
-        s.cancelled.set()
-        s.continuation.finish()
-    }
+    func closed(_ id: EpollServer.ConnectionID, server: EpollServer) { sessions.closed(id) }
 
     func tick(server: EpollServer) {
         let now = monotonicNanos()
         let limit = UInt64(partialTimeout.wholeMilliseconds) * 1_000_000
-        for (id, s) in sessions where !s.done {
+        for (id, s) in sessions.allReading {
             if let since = s.partialSince, now - since > limit {
                 s.continuation.yield(.stalled)
-                finishInput(s, id)
+                sessions.finishInput(s, id, server: server)
             }
         }
     }
 
-    func stopped(server: EpollServer) {
-        newConnectionsContinuation.finish()
-    }
-
-    private func finishInput(_ s: Session, _ id: EpollServer.ConnectionID) {
-        s.done = true
-        s.continuation.finish()
-        server.stopReading(id)
-    }
+    func stopped(server: EpollServer) { sessions.stopped() }
 }
