@@ -1,3 +1,4 @@
+import AetherCLI
 import AetherJSON
 import Foundation
 import PosixIO

@@ -9,77 +9,9 @@ import Testing
 import Glibc
 #endif
 
+import AetherCLI
+
 @testable import IncidentNode
-
-/// A webhook receiver on loopback answering a scripted list of statuses (then 200), recording what
-/// it received. Runs on its own thread; stops when the test ends.
-final class WebhookReceiver: @unchecked Sendable {
-    // @unchecked: `received` behind `lock`.
-    struct Request {
-        var key: String
-        var body: JSONValue?
-        var status: Int
-    }
-
-    let address: SocketAddress
-    private let fd: Int32
-    private let lock = NSLock()
-    private var script: [Int]
-    private var received: [Request] = []
-    private var stopped = false
-
-    init(statuses: [Int]) throws {
-        (fd, address) = try Socket.listen(SocketAddress(host: "127.0.0.1", port: 0))
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)  // a blocking accept on its own thread
-        script = statuses
-        Thread { self.loop() }.start()
-    }
-
-    deinit { stop() }
-
-    var requests: [Request] { lock.withLock { received } }
-
-    func stop() {
-        let first = lock.withLock { () -> Bool in
-            defer { stopped = true }
-            return !stopped
-        }
-        if first { shutdown(fd, Int32(SHUT_RDWR)); Socket.close(fd) }
-    }
-
-    private func loop() {
-        while true {
-            let c = accept(fd, nil, nil)
-            if c < 0 { return }
-            Socket.setReceiveTimeout(c, millis: 2000)
-            var buffer: [UInt8] = []
-            var chunk = [UInt8](repeating: 0, count: 8192)
-            var head = ""
-            var body: [UInt8] = []
-            while true {
-                let n = (try? chunk.withUnsafeMutableBytes { try Socket.read(c, into: $0) }) ?? 0
-                if n <= 0 { break }
-                buffer += chunk[0..<n]
-                guard let end = buffer.indices.dropLast(3).first(where: { buffer[$0] == 13 && buffer[$0 + 1] == 10 && buffer[$0 + 2] == 13 && buffer[$0 + 3] == 10 }) else { continue }
-                head = String(decoding: buffer[0..<end], as: UTF8.self)
-                let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }.flatMap { Int($0.dropFirst(15).trimmingCharacters(in: .whitespaces)) } ?? 0
-                if buffer.count >= end + 4 + length {
-                    body = Array(buffer[(end + 4)..<(end + 4 + length)])
-                    break
-                }
-            }
-            let key = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("idempotency-key:") }.map { String($0.dropFirst(16)).trimmingCharacters(in: .whitespaces) } ?? ""
-            let status = lock.withLock { () -> Int in
-                let s = script.isEmpty ? 200 : script.removeFirst()
-                received.append(Request(key: key, body: try? JSONParser.parse(body), status: s))
-                return s
-            }
-            let reply = Array("HTTP/1.1 \(status) X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)
-            try? reply.withUnsafeBytes { try Socket.writeAll(c, $0) }
-            Socket.close(c)
-        }
-    }
-}
 
 extension NodeTests {
     /// Pages and status updates delivered to webhook channels: retried until they get through,

@@ -1,7 +1,6 @@
 import AetherJSON
 import IncidentCore
 import PosixIO
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -14,81 +13,11 @@ import Glibc
 /// - C10: a node is killed with `kill -9`; incidents keep opening on the others — how long after
 ///   the later of (its opening, the death detected) each incident's notification arrives.
 enum NotificationBench {
-    /// A webhook receiver on loopback: answers 200 to every request and records its
-    /// `Idempotency-Key` with the arrival time. One thread, one request per connection (as the
-    /// node's client sends them).
-    final class Receiver: Sendable {
-        let address: SocketAddress
-        private let fd: Int32
-        private let arrivals = Mutex<[(key: String, at: Double)]>([])
-        private let stopped = Mutex(false)
-
-        init() throws(CLIError) {
-            do { (fd, address) = try Socket.listen(SocketAddress(host: "127.0.0.1", port: 0)) } catch {
-                throw CLIError(.failed("webhook receiver: \(error)"))
-            }
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)  // a blocking accept on its own thread
-            startThread(name: "bench-webhook") { self.loop() }
-        }
-
-        /// Every request so far.
-        var received: [(key: String, at: Double)] { arrivals.withLock { $0 } }
-
-        func stop() {
-            let first = stopped.withLock { s in
-                defer { s = true }
-                return !s
-            }
-            if first {
-                shutdown(fd, Int32(SHUT_RDWR))
-                Socket.close(fd)
-            }
-        }
-
-        private func loop() {
-            var chunk = [UInt8](repeating: 0, count: 16 << 10)
-            while true {
-                let c = accept(fd, nil, nil)
-                if c < 0 {
-                    if errno == EINTR { continue }
-                    return
-                }
-                Socket.setReceiveTimeout(c, millis: 2000)
-                var buffer: [UInt8] = []
-                var key = ""
-                while true {
-                    let n = chunk.withUnsafeMutableBytes { b in (try? Socket.read(c, into: b)) ?? 0 }
-                    if n <= 0 { break }
-                    buffer += chunk[0..<n]
-                    guard let end = Self.headEnd(buffer) else { continue }
-                    let head = String(decoding: buffer[0..<end], as: UTF8.self).lowercased()
-                    let lines = head.split(separator: "\r\n")
-                    let length = lines.first { $0.hasPrefix("content-length:") }.flatMap { Int(String($0.dropFirst(15)).filter { $0 != " " }) } ?? 0
-                    // Keys hold incident ids in upper case: read the value from the original bytes.
-                    if let line = String(decoding: buffer[0..<end], as: UTF8.self).split(separator: "\r\n").first(where: { $0.lowercased().hasPrefix("idempotency-key:") }) {
-                        key = String(line.dropFirst(16)).filter { $0 != " " }
-                    }
-                    if buffer.count >= end + 4 + length { break }
-                }
-                arrivals.withLock { $0.append((key, EscalationFailoverBench.wallSeconds())) }
-                let reply = Array("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".utf8)
-                reply.withUnsafeBytes { b in _ = try? Socket.writeAll(c, b) }
-                Socket.close(c)
-            }
-        }
-
-        private static func headEnd(_ b: [UInt8]) -> Int? {
-            guard b.count >= 4 else { return nil }
-            for i in 0...(b.count - 4) where b[i] == 13 && b[i + 1] == 10 && b[i + 2] == 13 && b[i + 3] == 10 { return i }
-            return nil
-        }
-    }
-
     /// The services the storm's alerts name (`storm-svc-0` … `-9`), each announcing on `hook`.
     static let services = (0..<10).map { "storm-svc-\($0)" }
 
     /// Three nodes whose `hook` channel is `receiver`, with the storm's services announcing on it.
-    static func cluster(_ ctx: Bench.Context, receiver: Receiver) throws(CLIError) -> ClusterBench.Nodes {
+    static func cluster(_ ctx: Bench.Context, receiver: WebhookReceiver) throws(CLIError) -> ClusterBench.Nodes {
         let config = try ClusterBench.writeConfig(
             ctx, name: "notify.json", #"{"channels": {"hook": {"type": "webhook", "url": "http://\#(receiver.address)/hook", "format": "json", "rate_per_minute": 60000}}}"#)
         let nodes = try ClusterBench.Nodes(ctx, count: 3, extra: ["--config", config])
@@ -109,7 +38,7 @@ enum NotificationBench {
     }
 
     /// Initial notifications per incident id, from the keys received.
-    static func perIncident(_ received: [(key: String, at: Double)]) -> [String: [Double]] {
+    static func perIncident(_ received: [WebhookReceiver.Request]) -> [String: [Double]] {
         var out: [String: [Double]] = [:]
         for r in received where r.key.contains("/initial_notification/") {
             out[String(r.key.prefix { $0 != "/" }), default: []].append(r.at)
@@ -124,7 +53,7 @@ enum NotificationBench {
         var notes: [String] = []
         for run in 1...ctx.runs {
             ctx.print("C9 run \(run)/\(ctx.runs)")
-            let receiver = try Receiver()
+            let receiver = try WebhookReceiver()
             defer { receiver.stop() }
             let nodes = try cluster(ctx, receiver: receiver)
             defer { nodes.stop() }
@@ -134,13 +63,13 @@ enum NotificationBench {
             // Wait until every incident is notified, or nothing arrived for 10 s.
             var last = (count: 0, at: monotonicNanos())
             while true {
-                let n = receiver.received.count
+                let n = receiver.requests.count
                 if n != last.count { last = (n, monotonicNanos()) }
-                if perIncident(receiver.received).count >= c.keys || monotonicNanos() - last.at > 10_000_000_000 { break }
+                if perIncident(receiver.requests).count >= c.keys || monotonicNanos() - last.at > 10_000_000_000 { break }
                 usleep(100_000)
             }
             usleep(2_000_000)  // late repeats, if any, would arrive now
-            let per = perIncident(receiver.received)
+            let per = perIncident(receiver.requests)
             let repeats = per.values.map { $0.count - 1 }.reduce(0, +)
             row.values.append(Double(repeats))
             notes.append("run \(run): \(storm.accepted) alerts at \(Int(storm.alertsPerSecond))/s, \(per.count) of \(c.keys) incidents notified, \(repeats) repeats")
@@ -156,7 +85,7 @@ enum NotificationBench {
         var notes: [String] = []
         for run in 1...max(ctx.runs, 3) {
             ctx.print("C10 run \(run)")
-            let receiver = try Receiver()
+            let receiver = try WebhookReceiver()
             defer { receiver.stop() }
             let nodes = try cluster(ctx, receiver: receiver)
             defer { nodes.stop() }
@@ -183,10 +112,10 @@ enum NotificationBench {
                 if detectedAt == nil, survivors.allSatisfy({ nodes.state(of: nodes.ids[victim], on: nodes.nodes[$0]) == "dead" }) {
                     detectedAt = EscalationFailoverBench.wallSeconds()
                 }
-                if detectedAt != nil, perIncident(receiver.received).count >= openedAt.count { break }
+                if detectedAt != nil, perIncident(receiver.requests).count >= openedAt.count { break }
                 usleep(20_000)
             }
-            let per = perIncident(receiver.received)
+            let per = perIncident(receiver.requests)
             let missing = openedAt.keys.filter { per[$0] == nil }.count
             guard missing == 0, let detected = detectedAt else {
                 throw CLIError(.failed("C10: \(missing) of \(openedAt.count) incidents never notified; logs in \(nodes.root)"))
