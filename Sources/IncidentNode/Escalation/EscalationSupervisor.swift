@@ -127,7 +127,8 @@ actor EscalationSupervisor {
         for (view, actor) in offered { track(view, actor, pending: plan(view), now: now) }
         actors.shrinkIfSparse()
         parked.shrinkIfSparse()
-        timers.setOwners(owners())
+        let members = owners()
+        timers.setOwners(members)
         guard now >= firesFrom else { return }  // warming up: deadlines wait in the heap
         var fires: [(IncidentID, PendingStep)] = []
         for directive in timers.due(now: now) {
@@ -139,16 +140,15 @@ actor EscalationSupervisor {
             }
         }
         if !fires.isEmpty { await fire(fires, catalog: snapshot, now: now) }
-        resumeDeliveries(catalog: snapshot)
+        resumeDeliveries(members: members, catalog: snapshot)
     }
 
     // MARK: - Deliveries
 
     /// Starts the delivery of every unsettled step this node owns and is not delivering already:
     /// steps a dead owner left, or this node's own from before a restart.
-    private func resumeDeliveries(catalog snapshot: OnCallCatalog) {
+    private func resumeDeliveries(members: [NodeID], catalog snapshot: OnCallCatalog) {
         guard !undelivered.isEmpty else { return }
-        let members = owners()
         for (id, entry) in undelivered where Rendezvous.owner(of: entry.dedupKey, among: members) == node {
             for step in entry.steps where !delivering.contains(StepDelivery.Ref(id: id, step: step)) {
                 stats.deliveriesResumed += 1
@@ -166,7 +166,7 @@ actor EscalationSupervisor {
             let settled = await delivery.run(ref, step: step, catalog: snapshot)
             // Not recorded (the log refused it): try again later, not on the next tick.
             if !settled { try? await Task.sleep(for: .seconds(5)) }
-            await self.finishedDelivery(ref)
+            self.finishedDelivery(ref)
         }
     }
 
