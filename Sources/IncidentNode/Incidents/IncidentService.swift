@@ -36,8 +36,12 @@ public final class IncidentService: Sendable {
     /// People, schedules, policies, services.
     let catalog: CatalogStore
     let actorNames = StringInterner(capacity: 4096)
+    /// Alerts for keys this node handles, ingested in passes shared by concurrent callers.
+    private let local: CombiningQueue<LocalIngest.Item, LocalIngest.Outcome>
 
     init(directory: IncidentDirectory, context: IncidentActor.Context) {
+        let pass = LocalIngest(directory: directory, sequencer: context.sequencer, actorNames: actorNames)
+        local = CombiningQueue(itemsPerPass: 16_384) { items in await pass.run(items) }
         self.directory = directory
         self.index = context.index
         self.sequencer = context.sequencer
@@ -62,28 +66,24 @@ public final class IncidentService: Sendable {
     /// Sends alerts to their dedup key's owner (set by the cluster shell; nil on a lone node).
     let router = RouterBox()
 
-    /// Ingests validated alerts. Triggers for one key in one call are coalesced into one event.
+    /// Ingests validated alerts. Triggers for one key are coalesced into one event, within a call and
+    /// across the calls in flight together (`LocalIngest`).
     /// Returns one result per alert, in order, and the LSN that makes them all durable.
     func ingest(_ alerts: [Alert], actor: String, forward: Bool = true) async throws(IncidentOpError) -> ([IngestResult], UInt64) {
-        let now = sequencer.now
-        // Group by key, keeping first-seen order; within a key, keep action order.
-        var order: [String] = []
-        var groups: [String: [Int]] = [:]
+        var mine: [Int] = []
         var remote: [NodeID: [Int]] = [:]
         let router = forward ? self.router.current : nil
         // One look at the membership per call; with no other member every key is this node's.
         let owners = router?.ownerCandidates() ?? []
         let routing = owners.count > 1
-        for (n, a) in alerts.enumerated() {
-            let key = a.effectiveDedupKey
-            if routing, let owner = Rendezvous.owner(of: key, among: owners), owner != sequencer.node {
-                remote[owner, default: []].append(n)  // the key's owner dedups it (SPEC §7.5)
-                continue
-            }
-            if groups[key] == nil { order.append(key) }
-            groups[key, default: []].append(n)
-        }
         var results = alerts.map { IngestResult(incidentID: nil, created: false, dedupKey: $0.effectiveDedupKey) }
+        for (n, r) in results.enumerated() {
+            if routing, let owner = Rendezvous.owner(of: r.dedupKey, among: owners), owner != sequencer.node {
+                remote[owner, default: []].append(n)  // the key's owner dedups it (SPEC §7.5)
+            } else {
+                mine.append(n)
+            }
+        }
         var lsn: UInt64 = 0
         // Forwards to other owners run while this node handles its own keys.
         var localError: IncidentOpError?
@@ -96,9 +96,13 @@ public final class IncidentService: Sendable {
                     group.addTask { (owner, indices, await router.forward(batch, to: owner)) }
                 }
             }
-            switch await runLocal(order: order, groups: groups, alerts: alerts, actor: actor, now: now, into: &results) {
-            case .success(let l): lsn = max(lsn, l)
-            case .failure(let e): localError = e
+            let outcomes = await local.submit(mine.map { LocalIngest.Item(alert: alerts[$0], key: results[$0].dedupKey, actor: actor) })
+            for (k, n) in mine.enumerated() {
+                let o = outcomes[k]
+                if let e = o.error, localError == nil { localError = e }
+                results[n].incidentID = o.incident
+                results[n].created = o.created
+                lsn = max(lsn, o.lsn)
             }
             var out: [(NodeID, [Int], (replicas: Int, results: [ForwardedAnswer])?)] = []
             for await r in group { out.append(r) }
@@ -121,96 +125,6 @@ public final class IncidentService: Sendable {
             }
         }
         return (results, lsn)
-    }
-
-    private func runLocal(
-        order: [String], groups: [String: [Int]], alerts: [Alert], actor: String, now: Timestamp,
-        into results: inout [IngestResult]
-    ) async -> Result<UInt64, IncidentOpError> {
-        do { return .success(try await ingestLocal(order: order, groups: groups, alerts: alerts, actor: actor, now: now, into: &results)) } catch {
-            return .failure(error)
-        }
-    }
-
-    /// Ingests the alerts of the keys this node handles; fills their results; returns the LSN.
-    private func ingestLocal(
-        order: [String], groups: [String: [Int]], alerts: [Alert], actor: String, now: Timestamp,
-        into results: inout [IngestResult]
-    ) async throws(IncidentOpError) -> UInt64 {
-        var lsn: UInt64 = 0
-        guard !order.isEmpty else { return 0 }
-        let actors = await directory.route(order)
-        for (k, key) in order.enumerated() {
-            var current = actors[k]
-            var runStart = 0
-            let members = groups[key]!
-            while runStart < members.count {
-                let first = alerts[members[runStart]]
-                let who = actorNames.intern(actor.isEmpty ? Alert.integrationActor(source: first.source) : actor)
-                if first.action == .trigger {
-                    var runEnd = runStart
-                    while runEnd + 1 < members.count, alerts[members[runEnd + 1]].action == .trigger { runEnd += 1 }
-                    let run = members[runStart...runEnd]
-                    let (id, created, l) = try await trigger(
-                        alerts: run.map { alerts[$0] }, actor: current, who: who, now: now)
-                    current = nil
-                    lsn = max(lsn, l)
-                    for (j, n) in run.enumerated() {
-                        results[n].incidentID = id
-                        results[n].created = created && j == 0
-                    }
-                    runStart = runEnd + 1
-                } else {
-                    let n = members[runStart]
-                    var target = current
-                    if target == nil { target = await directory.route([key])[0] }
-                    if let target {
-                        let autoResolve = directory.context.serviceEntry(for: first.service).autoResolve
-                        let command: IncidentCommand = first.action == .resolve ? .sourceResolve(autoResolve: autoResolve) : .sourceAcknowledge
-                        do {
-                            let (record, l) = try await target.execute(command, actor: who)
-                            results[n].incidentID = record.incident.id
-                            lsn = max(lsn, l)
-                        } catch .moved {
-                            // passivated: it was closed, so there is nothing to acknowledge or resolve
-                        }
-                    }
-                    runStart += 1
-                }
-            }
-        }
-        return lsn
-    }
-
-    /// Attaches a run of triggers for one key, opening (or reopening) the incident as needed.
-    private func trigger(alerts: [Alert], actor start: IncidentActor?, who: String, now: Timestamp)
-        async throws(IncidentOpError) -> (IncidentID, Bool, UInt64)
-    {
-        // Repeats are timed by arrival; the opening keeps the source's own timestamp as detected_at.
-        let firstAt = now
-        let lastAt = now
-        var target = start
-        var replacing: IncidentID?
-        for _ in 0..<8 {
-            if let a = target {
-                do {
-                    switch try await a.trigger(count: alerts.count, firstAt: firstAt, lastAt: lastAt, actor: who) {
-                    case .attached(let lsn): return (a.id, false, lsn)
-                    case .openNew: replacing = a.id
-                    }
-                } catch .moved {
-                    replacing = a.id
-                }
-            }
-            switch try await directory.open(
-                alert: alerts[0], repeats: alerts.count - 1, firstAt: firstAt, lastAt: lastAt, replacing: replacing,
-                actor: who)
-            {
-            case .created(let a, _, let lsn): return (a.id, true, lsn)
-            case .existing(let a): target = a
-            }
-        }
-        throw .domain(.conflict("dedup key '\(alerts[0].effectiveDedupKey)' is changing too fast to attach to; retry"))
     }
 
     /// Runs a command on an incident (retrying once if the incident was passivated meanwhile).
