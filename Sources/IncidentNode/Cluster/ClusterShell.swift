@@ -52,7 +52,12 @@ final class ClusterShell: Sendable {
 
     let service: IncidentService
     let log: EventLog
-    private let pending = Mutex<(next: UInt64, waiting: [UInt64: CheckedContinuation<(Int, [IncidentService.ForwardedAnswer])?, Never>])>((1, [:]))
+    /// A forward waiting for its owner's answer, until `deadline` (monotonic ns).
+    private struct PendingForward {
+        var continuation: CheckedContinuation<(Int, [IncidentService.ForwardedAnswer])?, Never>
+        var deadline: UInt64
+    }
+    private let pending = Mutex<(next: UInt64, waiting: [UInt64: PendingForward])>((1, [:]))
     private let forwards: AsyncStream<(UInt64, [Alert], PeerConnection)>
     private let forwardsContinuation: AsyncStream<(UInt64, [Alert], PeerConnection)>.Continuation
 
@@ -63,7 +68,7 @@ final class ClusterShell: Sendable {
             forwardsContinuation.yield((request, alerts, c))
         case .forwardResult(let request, let replicas, let results):
             let waiter = pending.withLock { $0.waiting.removeValue(forKey: request) }
-            waiter?.resume(returning: (replicas, results.map { IncidentService.ForwardedAnswer(incident: $0.incident, created: $0.created) }))
+            waiter?.continuation.resume(returning: (replicas, results.map { IncidentService.ForwardedAnswer(incident: $0.incident, created: $0.created) }))
         default:
             replication.received(m, on: c)
         }
@@ -160,6 +165,22 @@ final class ClusterShell: Sendable {
             group.addTask { await self.membership.run() }
             group.addTask { await self.forwardLoop() }
             group.addTask { await self.mergeLoop() }
+            group.addTask { await self.forwardTimeoutLoop() }
+        }
+    }
+
+    /// Answers nil to forwards whose owner did not answer by their deadline (the caller then takes
+    /// the alerts itself). One sweep every 100 ms rather than a timer per forward.
+    private func forwardTimeoutLoop() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(100))
+            let now = monotonicNanos()
+            let expired = pending.withLock { p -> [PendingForward] in
+                let late = p.waiting.filter { $0.value.deadline <= now }
+                for id in late.keys { p.waiting.removeValue(forKey: id) }
+                return Array(late.values)
+            }
+            for w in expired { w.continuation.resume(returning: nil) }
         }
     }
 
@@ -174,7 +195,7 @@ final class ClusterShell: Sendable {
             defer { p.waiting = [:] }
             return Array(p.waiting.values)
         }
-        for w in waiting { w.resume(returning: nil) }
+        for w in waiting { w.continuation.resume(returning: nil) }
         transport.stop()
     }
 
@@ -209,18 +230,14 @@ extension ClusterShell: AlertRouter {
             return p.next
         }
         let timeout = configuration.replication.quorumTimeout + .milliseconds(500)
+        let deadline = monotonicNanos() + UInt64(timeout.wholeMilliseconds) * 1_000_000
         let answer: (Int, [IncidentService.ForwardedAnswer])? = await withCheckedContinuation { c in
-            pending.withLock { $0.waiting[request] = c }
+            pending.withLock { $0.waiting[request] = PendingForward(continuation: c, deadline: deadline) }
+            // Ends with the owner's answer, or `forwardTimeoutLoop` past the deadline.
             guard transport.send(.forward(request: request, alerts: alerts), to: owner) else {
                 let w = pending.withLock { $0.waiting.removeValue(forKey: request) }
-                w?.resume(returning: nil)
+                w?.continuation.resume(returning: nil)
                 return
-            }
-            // Who cancels: nobody; it ends after `timeout`, resuming the caller if no answer came.
-            Task {
-                try? await Task.sleep(for: timeout)
-                let w = self.pending.withLock { $0.waiting.removeValue(forKey: request) }
-                w?.resume(returning: nil)
             }
         }
         guard let answer, answer.0 > 0 else { return nil }

@@ -362,14 +362,10 @@ final class ReplicationShell: Sendable {
             return
         }
         // A bounded share of the differing buckets, continuing where the last round stopped.
-        var byBucket: [Int: [ClusterMessage.IncidentDigest]] = [:]
-        for (id, d) in digest.digests(inBuckets: Set(differing)) {
-            byBucket[StateDigest.bucket(of: id), default: []].append(ClusterMessage.IncidentDigest(id: id, digest: d))
-        }
         let rotation = state.withLock { $0.bucketRotation }
-        let listed = AntiEntropy.bucketsToList(differing: differing, counts: byBucket.mapValues(\.count), rotation: rotation)
+        let listed = AntiEntropy.bucketsToList(differing: differing, counts: digest.counts(ofBuckets: differing), rotation: rotation)
         state.withLock { $0.bucketRotation = ((listed.last ?? 0) + 1) % StateDigest.bucketCount }
-        let list = listed.flatMap { byBucket[$0] ?? [] }
+        let list = digest.digests(inBuckets: listed).map { ClusterMessage.IncidentDigest(id: $0.0, digest: $0.1) }
         connection.send(.bucketDigests(buckets: listed.map { UInt16($0) }, digests: list))
         state.withLock { $0.stats.antiEntropyBytes += UInt64(list.count * 32 + listed.count * 2) }
     }

@@ -24,7 +24,8 @@ public final class StateDigest: Sendable {
         var units: Int64 = 0
         var value: UInt64 = 0
         var buckets = [UInt64](repeating: 0, count: StateDigest.bucketCount)
-        var perIncident: [IncidentID: UInt64] = [:]
+        /// Each incident's digest, by bucket: anti-entropy reads a few buckets at a time.
+        var perBucket = [[IncidentID: UInt64]](repeating: [:], count: StateDigest.bucketCount)
     }
 
     private let state = Mutex(State())
@@ -46,7 +47,7 @@ public final class StateDigest: Sendable {
             s.units += Int64(units)
             s.value = s.value &- old &+ new
             s.buckets[b] = s.buckets[b] &- old &+ new
-            s.perIncident[id] = new
+            s.perBucket[b][id] = new
         }
     }
 
@@ -68,13 +69,29 @@ public final class StateDigest: Sendable {
     /// The digest of each bucket.
     public var buckets: [UInt64] { state.withLock { $0.buckets } }
 
-    /// The digest of every incident in the given buckets.
-    public func digests(inBuckets wanted: Set<Int>) -> [(IncidentID, UInt64)] {
-        state.withLock { s in s.perIncident.filter { wanted.contains(Self.bucket(of: $0.key)) }.map { ($0.key, $0.value) } }
+    /// The digest of every incident in the given buckets, bucket by bucket in the order given.
+    public func digests(inBuckets wanted: some Sequence<Int>) -> [(IncidentID, UInt64)] {
+        state.withLock { s in
+            var out: [(IncidentID, UInt64)] = []
+            for b in wanted where b >= 0 && b < Self.bucketCount { out += s.perBucket[b].map { ($0.key, $0.value) } }
+            return out
+        }
+    }
+
+    /// How many incidents each of the given buckets holds.
+    public func counts(ofBuckets wanted: [Int]) -> [Int: Int] {
+        state.withLock { s in
+            var out: [Int: Int] = [:]
+            for b in wanted where b >= 0 && b < Self.bucketCount { out[b] = s.perBucket[b].count }
+            return out
+        }
     }
 
     /// One incident's digest, if held.
-    public func digest(of id: IncidentID) -> UInt64? { state.withLock { $0.perIncident[id] } }
+    public func digest(of id: IncidentID) -> UInt64? {
+        let b = Self.bucket(of: id)
+        return state.withLock { $0.perBucket[b][id] }
+    }
 
     /// Hex form of a digest value.
     public static func hex(_ v: UInt64) -> String {
