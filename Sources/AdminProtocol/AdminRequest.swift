@@ -42,7 +42,7 @@ public struct AdminRequest: Sendable {
                 return .failure(
                     RequestParseError(
                         id: .null,
-                        error: AdminError(.badRequest, "id is a \(raw.typeName); expected a number, a string or null")))
+                        error: AdminError(.badRequest, "id is \(raw.typeWithArticle); expected a number, a string or null")))
             }
         }
         func fail(_ m: String) -> Result<AdminRequest, RequestParseError> {
@@ -52,13 +52,13 @@ public struct AdminRequest: Sendable {
             return fail("unknown request field '\(key)'; expected id, op, args, token")
         }
         guard let opValue = o["op"] else { return fail("missing 'op'; expected e.g. \"op\": \"incident.get\"") }
-        guard case .string(let op) = opValue else { return fail("op is a \(opValue.typeName); expected a string") }
+        guard case .string(let op) = opValue else { return fail("op is \(opValue.typeWithArticle); expected a string") }
         var args = JSONObject()
         if let a = o["args"] {
             switch a {
             case .object(let obj): args = obj
             case .null: break
-            default: return fail("args is a \(a.typeName); expected an object")
+            default: return fail("args is \(a.typeWithArticle); expected an object")
             }
         }
         var token: String?
@@ -66,7 +66,7 @@ public struct AdminRequest: Sendable {
             switch t {
             case .string(let s): token = s
             case .null: break
-            default: return fail("token is a \(t.typeName); expected a string")
+            default: return fail("token is \(t.typeWithArticle); expected a string")
             }
         }
         return .success(AdminRequest(id: id, op: op, args: args, token: token))

@@ -18,7 +18,7 @@ extension Alert {
         }
         func str(_ key: String) throws(AdminError) -> String? {
             guard let v = o[key], !v.isNull else { return nil }
-            guard case .string(let s) = v else { throw bad("\(key) is a \(v.typeName); expected a string") }
+            guard case .string(let s) = v else { throw bad("\(key) is \(v.typeWithArticle); expected a string") }
             return s
         }
         let title = try str("title") ?? ""
@@ -41,29 +41,29 @@ extension Alert {
             alert.action = action
         }
         if let v = o["labels"], !v.isNull {
-            guard case .object(let labels) = v else { throw bad("labels is a \(v.typeName); expected an object of strings") }
+            guard case .object(let labels) = v else { throw bad("labels is \(v.typeWithArticle); expected an object of strings") }
             for (k, lv) in labels {
                 guard case .string(let s) = lv else {
-                    throw bad("labels.\(k) is a \(lv.typeName); expected a string")
+                    throw bad("labels.\(k) is \(lv.typeWithArticle); expected a string")
                 }
                 alert.labels[k] = s
             }
         }
         if let v = o["affected_users_pct"], !v.isNull {
-            guard let d = v.doubleValue else { throw bad("affected_users_pct is a \(v.typeName); expected a number 0-100") }
+            guard let d = v.doubleValue else { throw bad("affected_users_pct is \(v.typeWithArticle); expected a number 0-100") }
             alert.affectedUsersPct = d
         }
         if let v = o["affected_services"], !v.isNull {
-            guard case .array(let items) = v else { throw bad("affected_services is a \(v.typeName); expected a list of strings") }
+            guard case .array(let items) = v else { throw bad("affected_services is \(v.typeWithArticle); expected a list of strings") }
             for (n, item) in items.enumerated() {
                 guard case .string(let s) = item else {
-                    throw bad("affected_services[\(n)] is a \(item.typeName); expected a string")
+                    throw bad("affected_services[\(n)] is \(item.typeWithArticle); expected a string")
                 }
                 alert.affectedServices.append(s)
             }
         }
         if let v = o["links"], !v.isNull {
-            guard case .array(let items) = v else { throw bad("links is a \(v.typeName); expected a list") }
+            guard case .array(let items) = v else { throw bad("links is \(v.typeWithArticle); expected a list") }
             for (n, item) in items.enumerated() {
                 switch item {
                 case .string(let href): alert.links.append(Link(href: href))
@@ -72,14 +72,14 @@ extension Alert {
                         throw bad("links[\(n)] has unknown field '\(key)'; expected href and text")
                     }
                     guard let hv = l["href"] else { throw bad("links[\(n)].href is missing; expected a URL string") }
-                    guard case .string(let href) = hv else { throw bad("links[\(n)].href is a \(hv.typeName); expected a URL string") }
+                    guard case .string(let href) = hv else { throw bad("links[\(n)].href is \(hv.typeWithArticle); expected a URL string") }
                     var text = ""
                     if let tv = l["text"], !tv.isNull {
-                        guard case .string(let t) = tv else { throw bad("links[\(n)].text is a \(tv.typeName); expected a string") }
+                        guard case .string(let t) = tv else { throw bad("links[\(n)].text is \(tv.typeWithArticle); expected a string") }
                         text = t
                     }
                     alert.links.append(Link(href: href, text: text))
-                default: throw bad("links[\(n)] is a \(item.typeName); expected a URL string or {href, text}")
+                default: throw bad("links[\(n)] is \(item.typeWithArticle); expected a URL string or {href, text}")
                 }
             }
         }

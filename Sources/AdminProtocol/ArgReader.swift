@@ -36,7 +36,7 @@ public struct ArgReader: Sendable {
     public func optionalString(_ key: String, hint: String = "") throws(AdminError) -> String? {
         guard let v = args[key], !v.isNull else { return nil }
         guard case .string(let s) = v else {
-            throw AdminError(.badRequest, "args.\(key) is a \(v.typeName); expected a string" + (hint.isEmpty ? "" : " such as \(hint)"))
+            throw AdminError(.badRequest, "args.\(key) is \(v.typeWithArticle); expected a string" + (hint.isEmpty ? "" : " such as \(hint)"))
         }
         return s
     }
@@ -45,7 +45,7 @@ public struct ArgReader: Sendable {
     public func optionalBool(_ key: String) throws(AdminError) -> Bool? {
         guard let v = args[key], !v.isNull else { return nil }
         guard case .bool(let b) = v else {
-            throw AdminError(.badRequest, "args.\(key) is a \(v.typeName); expected true or false")
+            throw AdminError(.badRequest, "args.\(key) is \(v.typeWithArticle); expected true or false")
         }
         return b
     }
@@ -54,7 +54,7 @@ public struct ArgReader: Sendable {
     public func optionalInt(_ key: String, range: ClosedRange<Int>) throws(AdminError) -> Int? {
         guard let v = args[key], !v.isNull else { return nil }
         guard let i = v.intValue, let n = Int(exactly: i) else {
-            throw AdminError(.badRequest, "args.\(key) is a \(v.typeName); expected an integer")
+            throw AdminError(.badRequest, "args.\(key) is \(v.typeWithArticle); expected an integer")
         }
         guard range.contains(n) else {
             throw AdminError(.badRequest, "args.\(key) \(n) is out of range; expected \(range.lowerBound)…\(range.upperBound)")
@@ -66,12 +66,12 @@ public struct ArgReader: Sendable {
     public func optionalStrings(_ key: String) throws(AdminError) -> [String]? {
         guard let v = args[key], !v.isNull else { return nil }
         guard case .array(let items) = v else {
-            throw AdminError(.badRequest, "args.\(key) is a \(v.typeName); expected a list of strings")
+            throw AdminError(.badRequest, "args.\(key) is \(v.typeWithArticle); expected a list of strings")
         }
         var out: [String] = []
         for (n, item) in items.enumerated() {
             guard case .string(let s) = item else {
-                throw AdminError(.badRequest, "args.\(key)[\(n)] is a \(item.typeName); expected a string")
+                throw AdminError(.badRequest, "args.\(key)[\(n)] is \(item.typeWithArticle); expected a string")
             }
             out.append(s)
         }

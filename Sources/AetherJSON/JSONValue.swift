@@ -87,6 +87,15 @@ extension JSONValue {
 
     /// A human-readable type name for error messages:
     /// `"null"`, `"boolean"`, `"integer"`, `"number"`, `"string"`, `"array"` or `"object"`.
+    /// The type's name with its article, for messages: `an integer`, `a string`, `null`.
+    public var typeWithArticle: String {
+        switch self {
+        case .null: return "null"
+        case .int, .array, .object: return "an " + typeName
+        default: return "a " + typeName
+        }
+    }
+
     public var typeName: String {
         switch self {
         case .null: return "null"

@@ -106,17 +106,17 @@ private func success(_ text: String, sourceLocation: SourceLocation = #_sourceLo
     @Test func opNotAString() throws {
         let e = try #require(failure(#"{"id":"abc","op":3}"#))
         #expect(e.error.code == .badRequest)
-        #expect(e.error.message.contains("op is a integer"))
+        #expect(e.error.message.contains("op is an integer"))
         #expect(e.error.message.contains("expected a string"))
         #expect(e.id == .string("abc"))
         let n = try #require(failure(#"{"id":1,"op":null}"#))
-        #expect(n.error.message.contains("op is a null"))
+        #expect(n.error.message.contains("op is null"))
     }
 
     @Test func argsNotAnObject() throws {
         let e = try #require(failure(#"{"id":8,"op":"incident.get","args":["INC-1"]}"#))
         #expect(e.error.code == .badRequest)
-        #expect(e.error.message.contains("args is a array"))
+        #expect(e.error.message.contains("args is an array"))
         #expect(e.error.message.contains("expected an object"))
         #expect(e.id == .int(8))
         let s = try #require(failure(#"{"id":8,"op":"incident.get","args":"INC-1"}"#))
@@ -126,7 +126,7 @@ private func success(_ text: String, sourceLocation: SourceLocation = #_sourceLo
     @Test func tokenNotAString() throws {
         let e = try #require(failure(#"{"id":9,"op":"node.info","token":12345}"#))
         #expect(e.error.code == .badRequest)
-        #expect(e.error.message.contains("token is a integer"))
+        #expect(e.error.message.contains("token is an integer"))
         #expect(e.error.message.contains("expected a string"))
         #expect(e.id == .int(9))
     }
@@ -141,7 +141,7 @@ private func success(_ text: String, sourceLocation: SourceLocation = #_sourceLo
     @Test func idOfTheWrongType() throws {
         let e = try #require(failure(#"{"id":{"a":1},"op":"node.info"}"#))
         #expect(e.error.code == .badRequest)
-        #expect(e.error.message.contains("id is a object"))
+        #expect(e.error.message.contains("id is an object"))
         #expect(e.id == .null)
         let b = try #require(failure(#"{"id":true,"op":"node.info"}"#))
         #expect(b.error.message.contains("id is a boolean"))

@@ -84,10 +84,10 @@ private func rejection(_ json: String, path: String = "args", sourceLocation: So
 
     @Test(arguments: ["dedup_key", "title", "description", "source", "service", "component", "severity", "action", "timestamp"])
     func stringFieldsRejectOtherTypes(field: String) throws {
-        for (value, type) in [("5", "integer"), ("true", "boolean"), ("[\"x\"]", "array"), ("{}", "object"), ("1.5", "number")] {
+        for (value, type) in [("5", "an integer"), ("true", "a boolean"), ("[\"x\"]", "an array"), ("{}", "an object"), ("1.5", "a number")] {
             let base = field == "title" ? #"{"dedup_key":"k""# : #"{"title":"t""#
             let m = try #require(rejection(base + #","\#(field)":\#(value)}"#, path: "args.alerts[3]"))
-            #expect(m == "args.alerts[3]: \(field) is a \(type); expected a string")
+            #expect(m == "args.alerts[3]: \(field) is \(type); expected a string")
         }
     }
 
@@ -115,11 +115,11 @@ private func rejection(_ json: String, path: String = "args", sourceLocation: So
 
     @Test func labels() throws {
         let m = try #require(rejection(#"{"title":"t","labels":{"env":"prod","replicas":3}}"#))
-        #expect(m == "args: labels.replicas is a integer; expected a string")
+        #expect(m == "args: labels.replicas is an integer; expected a string")
         let n = try #require(rejection(#"{"title":"t","labels":{"env":null}}"#))
-        #expect(n == "args: labels.env is a null; expected a string")
+        #expect(n == "args: labels.env is null; expected a string")
         let list = try #require(rejection(#"{"title":"t","labels":["env"]}"#))
-        #expect(list == "args: labels is a array; expected an object of strings")
+        #expect(list == "args: labels is an array; expected an object of strings")
         #expect(try decode(#"{"title":"t","labels":{}}"#).labels == [:])
     }
 
@@ -138,7 +138,7 @@ private func rejection(_ json: String, path: String = "args", sourceLocation: So
         let s = try #require(rejection(#"{"title":"t","affected_services":"checkout"}"#))
         #expect(s == "args: affected_services is a string; expected a list of strings")
         let item = try #require(rejection(#"{"title":"t","affected_services":["a",2]}"#))
-        #expect(item == "args: affected_services[1] is a integer; expected a string")
+        #expect(item == "args: affected_services[1] is an integer; expected a string")
         #expect(rejection(#"{"title":"t","affected_services":[""]}"#)?.contains("affected_services entry is empty") == true)
     }
 
@@ -148,7 +148,7 @@ private func rejection(_ json: String, path: String = "args", sourceLocation: So
         let notList = try #require(rejection(#"{"title":"t","links":"https://a"}"#))
         #expect(notList == "args: links is a string; expected a list")
         let num = try #require(rejection(#"{"title":"t","links":["https://a",7]}"#))
-        #expect(num == "args: links[1] is a integer; expected a URL string or {href, text}")
+        #expect(num == "args: links[1] is an integer; expected a URL string or {href, text}")
         let noHref = try #require(rejection(#"{"title":"t","links":[{"text":"x"}]}"#))
         #expect(noHref == "args: links[0].href is missing; expected a URL string")
         let numHref = try #require(rejection(#"{"title":"t","links":[{"href":5}]}"#))

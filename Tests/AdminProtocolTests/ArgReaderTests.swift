@@ -44,7 +44,7 @@ private func reader(_ json: String, op: String = "incident.test") throws -> ArgR
         let null = try #require(error { () throws(AdminError) in try r.string("z") })
         #expect(null.message.hasPrefix("missing args.z"))
         let wrong = try #require(error { () throws(AdminError) in try r.string("n", hint: "\"x\"") })
-        #expect(wrong.message == "args.n is a integer; expected a string such as \"x\"")
+        #expect(wrong.message == "args.n is an integer; expected a string such as \"x\"")
     }
 
     @Test func optionalString() throws {
@@ -54,7 +54,7 @@ private func reader(_ json: String, op: String = "incident.test") throws -> ArgR
         #expect(try r.optionalString("absent") == nil)
         #expect(try r.optionalString("d") == "")
         let e = try #require(error { () throws(AdminError) in try r.optionalString("c") })
-        #expect(e.message == "args.c is a array; expected a string")
+        #expect(e.message == "args.c is an array; expected a string")
     }
 
     @Test func optionalBool() throws {
@@ -66,7 +66,7 @@ private func reader(_ json: String, op: String = "incident.test") throws -> ArgR
         let s = try #require(error { () throws(AdminError) in try r.optionalBool("s") })
         #expect(s.message == "args.s is a string; expected true or false")
         let i = try #require(error { () throws(AdminError) in try r.optionalBool("i") })
-        #expect(i.message == "args.i is a integer; expected true or false")
+        #expect(i.message == "args.i is an integer; expected true or false")
     }
 
     @Test func optionalInt() throws {
@@ -96,7 +96,7 @@ private func reader(_ json: String, op: String = "incident.test") throws -> ArgR
         let s = try #require(error { () throws(AdminError) in try r.optionalStrings("s") })
         #expect(s.message == "args.s is a string; expected a list of strings")
         let m = try #require(error { () throws(AdminError) in try r.optionalStrings("mixed") })
-        #expect(m.message == "args.mixed[1] is a integer; expected a string")
+        #expect(m.message == "args.mixed[1] is an integer; expected a string")
     }
 
     @Test func optionalTimestamp() throws {
@@ -107,7 +107,7 @@ private func reader(_ json: String, op: String = "incident.test") throws -> ArgR
         #expect(bad.code == .badRequest)
         #expect(bad.message == "args.bad 'yesterday' is not an RFC 3339 time; expected e.g. 2026-11-27T18:00:00Z")
         let num = try #require(error { () throws(AdminError) in try r.optionalTimestamp("num") })
-        #expect(num.message.hasPrefix("args.num is a integer; expected a string such as"))
+        #expect(num.message.hasPrefix("args.num is an integer; expected a string such as"))
     }
 
     @Test func incidentID() throws {
@@ -117,7 +117,7 @@ private func reader(_ json: String, op: String = "incident.test") throws -> ArgR
         #expect(bad.code == .badRequest)
         #expect(bad.message.contains("incident id 'INC-42' is not valid"))
         let num = try #require(error { () throws(AdminError) in try r.incidentID("num") })
-        #expect(num.message.hasPrefix("args.num is a integer; expected a string such as an incident id"))
+        #expect(num.message.hasPrefix("args.num is an integer; expected a string such as an incident id"))
         let missing = try #require(error { () throws(AdminError) in try r.incidentID("absent") })
         #expect(missing.message.hasPrefix("missing args.absent for incident.get"))
     }

@@ -12,10 +12,10 @@ extension Person {
     /// Parses `{"name": "alice", "full_name": "Alice Ng", "contacts": [{"channel": "email", "address": "alice@example.com"}]}`.
     /// - Throws: `AdminError(.badRequest)` naming the field.
     public init(json: JSONValue, path: String = "person") throws(AdminError) {
-        let r = try ObjectReader(json, path: path, allowed: Self.jsonFields)
+        let r = try JSONFieldReader(json, path: path, allowed: Self.jsonFields)
         var contacts: [Contact] = []
         for (n, item) in try r.list("contacts").enumerated() {
-            let c = try ObjectReader(item, path: "\(path).contacts[\(n)]", allowed: ["channel", "address"])
+            let c = try JSONFieldReader(item, path: "\(path).contacts[\(n)]", allowed: ["channel", "address"])
             contacts.append(Contact(channel: try c.string("channel"), address: try c.string("address")))
         }
         self.init(name: try r.string("name"), fullName: try r.optionalString("full_name") ?? "", contacts: contacts)
@@ -39,17 +39,17 @@ extension EscalationPolicy {
     /// {"schedule": "payments-primary"}]}], "repeats": 1, "ack_timeout_s": 1800, "managers": ["carol"]}`.
     /// - Throws: `AdminError(.badRequest)` naming the field.
     public init(json: JSONValue, path: String = "policy") throws(AdminError) {
-        let r = try ObjectReader(json, path: path, allowed: Self.jsonFields)
+        let r = try JSONFieldReader(json, path: path, allowed: Self.jsonFields)
         var levels: [Level] = []
         for (n, item) in try r.list("levels").enumerated() {
             let where_ = "\(path).levels[\(n)]"
-            let l = try ObjectReader(item, path: where_, allowed: ["delay_s", "targets"])
+            let l = try JSONFieldReader(item, path: where_, allowed: ["delay_s", "targets"])
             guard let delay = try l.optionalInt("delay_s", in: 1...(7 * 86400), unit: "seconds") else {
-                throw AdminError(.badRequest, "\(where_): missing field 'delay_s'; expected seconds before the next level")
+                throw l.error("\(l.path("delay_s")) is missing; expected seconds before the next level")
             }
             var targets: [EscalationTarget] = []
             for (k, t) in try l.list("targets").enumerated() {
-                let tr = try ObjectReader(t, path: "\(where_).targets[\(k)]", allowed: ["person", "schedule"])
+                let tr = try JSONFieldReader(t, path: "\(where_).targets[\(k)]", allowed: ["person", "schedule"])
                 switch (try tr.optionalString("person"), try tr.optionalString("schedule")) {
                 case (let p?, nil): targets.append(.person(p))
                 case (nil, let s?): targets.append(.schedule(s))
@@ -63,7 +63,7 @@ extension EscalationPolicy {
             name: try r.string("name"), levels: levels,
             repeats: Int(try r.optionalInt("repeats", in: 0...Int64(Self.repeatsMax), unit: "repeats") ?? 0),
             ackTimeout: try r.optionalInt("ack_timeout_s", in: 1...(7 * 86400), unit: "seconds").map { .seconds($0) },
-            managers: try r.strings("managers"))
+            managers: try r.strings("managers", optional: true))
     }
 
     /// The canonical JSON.
@@ -101,12 +101,12 @@ extension ServiceDefinition {
     /// "owning_team": "payments", "specialist_team": "payments-db", "business_owner": "dana", "auto_resolve": true}`.
     /// - Throws: `AdminError(.badRequest)` naming the field.
     public init(json: JSONValue, path: String = "service") throws(AdminError) {
-        let r = try ObjectReader(json, path: path, allowed: Self.jsonFields)
+        let r = try JSONFieldReader(json, path: path, allowed: Self.jsonFields)
         var criticality = ServiceCriticality.medium
         if let c = try r.optionalString("criticality") {
             guard let parsed = ServiceCriticality(rawValue: c) else {
-                throw r.bad(
-                    "criticality", "'\(c)' is not valid; expected one of \(ServiceCriticality.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw r.error(
+                    at: "criticality", "'\(c)' is not valid; expected one of \(ServiceCriticality.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             criticality = parsed
         }
@@ -114,7 +114,7 @@ extension ServiceDefinition {
             name: try r.string("name"), policy: try r.optionalString("policy"), criticality: criticality,
             owningTeam: try r.optionalString("owning_team") ?? "", specialistTeam: try r.optionalString("specialist_team") ?? "",
             businessOwner: try r.optionalString("business_owner") ?? "", autoResolve: try r.optionalBool("auto_resolve") ?? true,
-            announceChannels: try r.strings("announce_channels"))
+            announceChannels: try r.strings("announce_channels", optional: true))
     }
 
     /// The canonical JSON.
@@ -135,9 +135,7 @@ extension Schedule {
     /// Parses a schedule document, which must be an object (see `init(json:path:)`).
     /// - Throws: `AdminError(.badRequest)` naming the field.
     public init(document: JSONValue, path: String = "schedule") throws(AdminError) {
-        guard case .object(let o) = document else {
-            throw AdminError(.badRequest, "\(path) is a \(document.typeName); expected an object")
-        }
+        guard case .object(let o) = document else { throw JSONFieldReader.mistyped(path, document, expected: "an object") }
         try self.init(json: o, path: path)
     }
 }
@@ -150,7 +148,7 @@ extension Integration {
     /// (the key is the object's name, as for every catalog object).
     /// - Throws: `AdminError(.badRequest)` naming the field.
     public init(json: JSONValue, path: String = "integration") throws(AdminError) {
-        let r = try ObjectReader(json, path: path, allowed: Self.jsonFields)
+        let r = try JSONFieldReader(json, path: path, allowed: Self.jsonFields)
         self.init(key: try r.string("name"), service: try r.string("service"), description: try r.optionalString("description") ?? "")
         do { try validate() } catch { throw AdminError(error) }
     }

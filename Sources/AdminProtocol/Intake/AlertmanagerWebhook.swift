@@ -38,11 +38,11 @@ public enum AlertmanagerWebhook {
             throw bad("body is not valid JSON: \(error.message)")
         }
         guard case .object(let o) = value else {
-            throw bad("body is \(IntakeText.typePhrase(value)); expected a JSON object")
+            throw bad("body is \(value.typeWithArticle); expected a JSON object")
         }
         guard let v = o["version"], !v.isNull else { throw bad("version is missing; expected '\(version)'") }
         guard case .string(let got) = v else {
-            throw bad("version is \(IntakeText.typePhrase(v)); expected the string '\(version)'")
+            throw bad("version is \(v.typeWithArticle); expected the string '\(version)'")
         }
         guard got == version else {
             throw bad("version '\(IntakeText.clip(got))' is not supported; expected '\(version)'")
@@ -50,14 +50,14 @@ public enum AlertmanagerWebhook {
         let groupStatus = try status(o, in: "")
         guard let av = o["alerts"], !av.isNull else { throw bad("alerts is missing; expected a list of alerts") }
         guard case .array(let items) = av else {
-            throw bad("alerts is \(IntakeText.typePhrase(av)); expected a list of alerts")
+            throw bad("alerts is \(av.typeWithArticle); expected a list of alerts")
         }
         var alerts: [Alert] = []
         alerts.reserveCapacity(items.count)
         for (i, item) in items.enumerated() {
             let path = "alerts[\(i)]"
             guard case .object(let entry) = item else {
-                throw bad("\(path) is \(IntakeText.typePhrase(item)); expected an object")
+                throw bad("\(path) is \(item.typeWithArticle); expected an object")
             }
             alerts.append(try alert(entry, path: path, groupStatus: groupStatus, limits: limits))
         }
@@ -126,7 +126,7 @@ public enum AlertmanagerWebhook {
     private static func string(_ o: JSONObject, _ key: String, path: String) throws(AdminError) -> String? {
         guard let v = o[key], !v.isNull else { return nil }
         guard case .string(let s) = v else {
-            throw bad("\(join(path, key)) is \(IntakeText.typePhrase(v)); expected a string")
+            throw bad("\(join(path, key)) is \(v.typeWithArticle); expected a string")
         }
         return s
     }
@@ -136,12 +136,12 @@ public enum AlertmanagerWebhook {
         guard let v = o[key], !v.isNull else { return [:] }
         let here = join(path, key)
         guard case .object(let members) = v else {
-            throw bad("\(here) is \(IntakeText.typePhrase(v)); expected an object")
+            throw bad("\(here) is \(v.typeWithArticle); expected an object")
         }
         var map: [String: String] = [:]
         for (name, value) in members {
             guard case .string(let s) = value else {
-                throw bad("\(here).\(IntakeText.clip(name)) is \(IntakeText.typePhrase(value)); expected a string")
+                throw bad("\(here).\(IntakeText.clip(name)) is \(value.typeWithArticle); expected a string")
             }
             map[name] = s
         }

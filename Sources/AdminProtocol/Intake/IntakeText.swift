@@ -14,13 +14,6 @@ enum IntakeText {
     /// `s` for an error message: at most 40 characters, then `…`.
     static func clip(_ s: String) -> String { s.count <= 40 ? s : String(s.prefix(40)) + "…" }
 
-    /// `a string`, `an integer`, `an object`, `null`: the JSON type of `value` with its article.
-    static func typePhrase(_ value: JSONValue) -> String {
-        if value.isNull { return "null" }
-        let name = value.typeName
-        return (name.first.map { "aeiou".contains($0) } ?? false ? "an " : "a ") + name
-    }
-
     /// `s` cut at a character boundary so that it is at most `maxBytes` UTF-8 bytes, ending in `…` when cut.
     static func shortened(_ s: String, maxBytes: Int) -> String {
         guard s.utf8.count > maxBytes else { return s }

@@ -71,7 +71,7 @@ public enum PagerDutyEvents {
             return .failure(Rejection(errors: ["Event is not valid JSON: \(error.message)"]))
         }
         guard case .object(let event) = value else {
-            return .failure(Rejection(errors: ["Event is \(IntakeText.typePhrase(value)); expected a JSON object"]))
+            return .failure(Rejection(errors: ["Event is \(value.typeWithArticle); expected a JSON object"]))
         }
         var reader = PagerDutyReader(limits: limits)
         let parsed = reader.read(event)

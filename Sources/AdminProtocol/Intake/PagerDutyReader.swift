@@ -84,7 +84,7 @@ struct PagerDutyReader {
             return nil
         }
         guard case .object(let o) = value else {
-            errors.append("'payload' is \(IntakeText.typePhrase(value)); expected an object")
+            errors.append("'payload' is \(value.typeWithArticle); expected an object")
             return nil
         }
         var p = Payload()
@@ -129,7 +129,7 @@ struct PagerDutyReader {
                 p.details = v.jsonString
                 flatten(details, prefix: "", into: &p.labels)
             case .string(let s): p.details = s
-            default: errors.append("'payload.custom_details' is \(IntakeText.typePhrase(v)); expected an object")
+            default: errors.append("'payload.custom_details' is \(v.typeWithArticle); expected an object")
             }
         }
         return p
@@ -161,7 +161,7 @@ struct PagerDutyReader {
         var links: [Alert.Link] = []
         for (i, item) in items.prefix(limits.linksMax).enumerated() {
             guard case .object(let l) = item else {
-                errors.append("'links[\(i)]' is \(IntakeText.typePhrase(item)); expected an object")
+                errors.append("'links[\(i)]' is \(item.typeWithArticle); expected an object")
                 continue
             }
             let href = required(l, "href", path: "links[\(i)].href")
@@ -182,7 +182,7 @@ struct PagerDutyReader {
                 _ = optional(image, "href", path: "images[\(i)].href")
                 _ = optional(image, "alt", path: "images[\(i)].alt")
             } else {
-                errors.append("'images[\(i)]' is \(IntakeText.typePhrase(item)); expected an object")
+                errors.append("'images[\(i)]' is \(item.typeWithArticle); expected an object")
             }
             if errors.count > before { return }
         }
@@ -212,7 +212,7 @@ struct PagerDutyReader {
     private mutating func optional(_ o: JSONObject, _ key: String, path: String) -> String? {
         guard let v = o[key], !v.isNull else { return nil }
         guard case .string(let s) = v else {
-            errors.append("'\(path)' is \(IntakeText.typePhrase(v)); expected a string")
+            errors.append("'\(path)' is \(v.typeWithArticle); expected a string")
             return nil
         }
         return IntakeText.isBlank(s) ? nil : s
@@ -222,7 +222,7 @@ struct PagerDutyReader {
     private mutating func array(_ o: JSONObject, _ key: String) -> [JSONValue]? {
         guard let v = o[key], !v.isNull else { return nil }
         guard case .array(let items) = v else {
-            errors.append("'\(key)' is \(IntakeText.typePhrase(v)); expected an array")
+            errors.append("'\(key)' is \(v.typeWithArticle); expected an array")
             return nil
         }
         return items

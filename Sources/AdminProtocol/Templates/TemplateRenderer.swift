@@ -41,7 +41,7 @@ struct TemplateRenderer {
                 case let other?:
                     throw templateError(
                         name, sequence.position,
-                        "{% for %} over '\(sequence.text)', which is \(Self.article(other.typeName)), not an array")
+                        "{% for %} over '\(sequence.text)', which is \(other.typeWithArticle), not an array")
                 }
             case .conditional(let condition, let then, let otherwise):
                 try render(Self.isTruthy(try resolve(condition)) ? then : otherwise)
@@ -87,17 +87,11 @@ struct TemplateRenderer {
                 let through = index == 0 ? "the context" : "'\(path.segments[..<index].joined(separator: "."))'"
                 throw templateError(
                     name, path.position,
-                    "path '\(path.text)' goes through \(through), which is \(Self.article(current.typeName)), not an object")
+                    "path '\(path.text)' goes through \(through), which is \(current.typeWithArticle), not an object")
             }
             index += 1
         }
         return current
-    }
-
-    /// `a string`, `an array`, `an integer`, …
-    static func article(_ typeName: String) -> String {
-        guard let first = typeName.first else { return typeName }
-        return ("aeiou".contains(first) ? "an " : "a ") + typeName
     }
 
     /// Truthy: `true`, a non-zero number, a non-empty string, array or object. Missing and `null` are falsy.

@@ -98,7 +98,7 @@ final class AdminDispatcher: Sendable {
         case .alertIngestBatch:
             try args.only(["alerts"])
             guard let list = args.args["alerts"] else { throw AdminError(.badRequest, "missing args.alerts; expected a list of alerts") }
-            guard case .array(let items) = list else { throw AdminError(.badRequest, "args.alerts is a \(list.typeName); expected a list of alerts") }
+            guard case .array(let items) = list else { throw AdminError(.badRequest, "args.alerts is \(list.typeWithArticle); expected a list of alerts") }
             guard !items.isEmpty else { throw AdminError(.badRequest, "args.alerts is empty; expected 1 to \(limits.batchAlertsMax) alerts") }
             guard items.count <= limits.batchAlertsMax else {
                 throw AdminError(.badRequest, "args.alerts has \(items.count) alerts; expected at most \(limits.batchAlertsMax) per batch")
@@ -107,7 +107,7 @@ final class AdminDispatcher: Sendable {
             alerts.reserveCapacity(items.count)
             for (n, item) in items.enumerated() {
                 guard case .object(let o) = item else {
-                    throw AdminError(.badRequest, "args.alerts[\(n)] is a \(item.typeName); expected an object")
+                    throw AdminError(.badRequest, "args.alerts[\(n)] is \(item.typeWithArticle); expected an object")
                 }
                 alerts.append(try Alert(json: o, path: "args.alerts[\(n)]"))
             }

@@ -130,7 +130,7 @@ extension NodeConfiguration {
                         return s
                     }.joined(separator: ",")
                 default:
-                    throw ConfigurationError("\(origin) is a \(value.typeName); expected a string")
+                    throw ConfigurationError("\(origin) is \(value.typeWithArticle); expected a string")
                 }
                 try apply(flag: flag, value: text, origin: origin)
                 continue

@@ -217,12 +217,12 @@ final class HTTPRoutes: Sendable {
 
     /// One canonical alert, or `{"alerts": […]}`.
     static func genericAlerts(_ v: JSONValue) throws(AdminError) -> [Alert] {
-        guard case .object(let o) = v else { throw AdminError(.badRequest, "body is a \(v.typeName); expected an alert object or {\"alerts\": [...]}") }
+        guard case .object(let o) = v else { throw AdminError(.badRequest, "body is \(v.typeWithArticle); expected an alert object or {\"alerts\": [...]}") }
         if o.count == 1, let list = o["alerts"] {
-            guard case .array(let items) = list else { throw AdminError(.badRequest, "alerts is a \(list.typeName); expected a list of alerts") }
+            guard case .array(let items) = list else { throw AdminError(.badRequest, "alerts is \(list.typeWithArticle); expected a list of alerts") }
             var out: [Alert] = []
             for (n, item) in items.enumerated() {
-                guard case .object(let a) = item else { throw AdminError(.badRequest, "alerts[\(n)] is a \(item.typeName); expected an object") }
+                guard case .object(let a) = item else { throw AdminError(.badRequest, "alerts[\(n)] is \(item.typeWithArticle); expected an object") }
                 out.append(try Alert(json: a, path: "alerts[\(n)]"))
             }
             return out
