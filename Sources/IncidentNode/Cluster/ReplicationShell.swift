@@ -51,6 +51,8 @@ final class ReplicationShell: Sendable {
         var stats = Stats()
         /// The bucket the next anti-entropy answer starts listing from.
         var bucketRotation = 0
+        /// The peers alive at the timer's last look (a peer new here gets a summary at once).
+        var alivePeers: Set<NodeID> = []
     }
 
     /// Counters for cluster.status.
@@ -202,6 +204,14 @@ final class ReplicationShell: Sendable {
             var expired: [(CheckedContinuation<Int, Never>, Int)] = []
             let alive = Set(members())
             feed.setEnabled(alive.contains { $0 != node })
+            let peers = alive.subtracting([node])
+            let arrived = state.withLock { s in
+                defer { s.alivePeers = peers }
+                return peers.subtracting(s.alivePeers)
+            }
+            // A peer that just joined, came back or was healed from a partition compares digests
+            // now instead of at the next round: convergence after a heal starts at once.
+            if !arrived.isEmpty { Task { await self.sendSummary(to: Array(arrived)) } }
             let resend: [(NodeID, PushTracker.Batch)] = state.withLock { s in
                 s.tracker.retain(alive)
                 s.waiters.removeAll { w in
@@ -328,20 +338,21 @@ final class ReplicationShell: Sendable {
     private func antiEntropyLoop() async {
         while !Task.isCancelled {
             try? await Task.sleep(for: configuration.antiEntropyInterval)
-            let summary = digest.buckets
-            // The summary promises its reader that this node holds it durably (the reader may count
-            // this node as a replica of everything it describes), so it waits for the log first.
-            do { try await log.waitDurable(log.nextLSN - 1) } catch { return }
-            var sent = 0
-            for peer in members() where peer != node {
-                transport.send(.digestSummary(summary), to: peer)
-                sent += 1
-            }
-            state.withLock {
-                $0.stats.antiEntropyRounds += 1
-                $0.stats.antiEntropySummaries += UInt64(sent)
-                $0.stats.antiEntropyBytes += UInt64(sent * (summary.count * 8 + 16))
-            }
+            await sendSummary(to: members().filter { $0 != node })
+            state.withLock { $0.stats.antiEntropyRounds += 1 }
+        }
+    }
+
+    /// Sends this node's bucket digests to `peers` (one anti-entropy summary each).
+    private func sendSummary(to peers: [NodeID]) async {
+        let summary = digest.buckets
+        // The summary promises its reader that this node holds it durably (the reader may count
+        // this node as a replica of everything it describes), so it waits for the log first.
+        do { try await log.waitDurable(log.nextLSN - 1) } catch { return }
+        for peer in peers { transport.send(.digestSummary(summary), to: peer) }
+        state.withLock {
+            $0.stats.antiEntropySummaries += UInt64(peers.count)
+            $0.stats.antiEntropyBytes += UInt64(peers.count * (summary.count * 8 + 16))
         }
     }
 
