@@ -40,6 +40,8 @@ public final class EventLog: Sendable {
         var syncCount = 0
         var compactRequest: UInt64?
         var compactDone: [CheckedContinuation<Int, any Error>] = []
+        /// Bursts in progress (`beginBurst`): their appends do not wake the writer.
+        var bursts = 0
     }
 
     private let lock = ConditionLock()
@@ -94,10 +96,26 @@ public final class EventLog: Sendable {
             state.pendingCount += 1
             let lsn = state.nextLSN
             state.nextLSN += 1
-            if state.pendingCount == 1 { lock.broadcast() }
+            if state.pendingCount == 1 && state.bursts == 0 { lock.broadcast() }
             result = .success(lsn)
         }
         return try result.get()
+    }
+
+    /// Starts a burst of appends that will be waited for together (one ingest pass, one pushed
+    /// batch): until `endBurst()`, an append does not wake an idle writer, so the burst goes to disk
+    /// in one group commit instead of its first record alone and the rest behind that fsync. A
+    /// writer already busy still takes whatever is queued when its fsync ends.
+    public func beginBurst() {
+        lock.withLock { state.bursts += 1 }
+    }
+
+    /// Ends a burst: wakes the writer for what is queued.
+    public func endBurst() {
+        lock.withLock {
+            state.bursts -= 1
+            if state.pendingCount > 0 { lock.broadcast() }
+        }
     }
 
     /// Queues one record given as bytes.

@@ -210,6 +210,44 @@ private func appendOnThread(_ log: EventLog, count: Int, size: Int) async -> (In
         }
     }
 
+
+    @Test("a burst's appends wait for its end and go to disk in one group commit")
+    func burstIsOneGroupCommit() async throws {
+        try await withTimeout(seconds: 10) {
+            let (log, _) = try EventLog.open(fs: SimDisk()) { _, _ in }
+            // A busy writer takes what is queued when its fsync ends: first let it go idle.
+            try await log.waitDurable(try log.append(payload(for: 1, size: 10)))
+            try await Task.sleep(for: .milliseconds(50))
+            let before = log.syncCount
+            log.beginBurst()
+            var last: UInt64 = 0
+            for lsn in UInt64(2)...50 { last = try log.append(payload(for: lsn, size: 10)) }
+            try await Task.sleep(for: .milliseconds(50))
+            #expect(log.durableLSN == 1 && log.syncCount == before, "an idle writer was woken inside the burst")
+            log.endBurst()
+            try await log.waitDurable(last)
+            #expect(log.syncCount == before + 1, "\(log.syncCount - before) fsyncs for one burst")
+            await log.close()
+        }
+    }
+
+    @Test("a waiter on a burst's record is answered once the burst ends; with no burst open an append wakes the writer")
+    func appendsDuringABurstAreWrittenAtItsEnd() async throws {
+        try await withTimeout(seconds: 10) {
+            let (log, _) = try EventLog.open(fs: SimDisk()) { _, _ in }
+            log.beginBurst()
+            let lsn = try log.append(payload(for: 1, size: 10))
+            let waiter = Task { try await log.waitDurable(lsn) }
+            try await Task.sleep(for: .milliseconds(20))
+            log.endBurst()
+            try await waiter.value
+            // With no burst open, an append wakes the writer at once.
+            let next = try log.append(payload(for: 2, size: 10))
+            try await log.waitDurable(next)
+            #expect(log.durableLSN == next)
+            await log.close()
+        }
+    }
     // MARK: compaction must not hang
 
     @Test func compactAfterCloseDoesNotHang() async throws {

@@ -268,7 +268,10 @@ final class ReplicationShell: Sendable {
             guard case .message(let m, let from, let conn) = item else { continue }
             switch m {
             case .events(let batch, let lsn, let events):
+                // One pushed batch, one group commit: the acknowledgement waits for all of it.
+                log.beginBurst()
                 let (local, complete) = await applyRemote(events, from: from, connection: conn)
+                log.endBurst()
                 // A batch with events of incidents this node does not know yet is not acknowledged:
                 // the records are requested, and the sender's resend is applied once they are here.
                 if complete, let from { acksContinuation.yield((from, batch, lsn, local)) }
