@@ -280,7 +280,9 @@ final class ReplicationShell: Sendable {
             case .bucketDigests(let buckets, let theirs):
                 await compareDigests(buckets: buckets, theirs: theirs, connection: conn)
             case .records(let records):
+                log.beginBurst()
                 await merge(records)
+                log.endBurst()
             case .recordRequest(let ids):
                 await sendRecords(ids, connection: conn)
             case .catalog(let events):
