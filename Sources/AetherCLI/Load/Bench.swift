@@ -279,7 +279,7 @@ enum Bench {
         let path = "\(dir)/bench-\(stamp).json"
         let doc: JSONValue = .object([
             "when": .string(Timestamp(unixMillis: wallClockMillis()).rfc3339), "runs": .int(Int64(ctx.runs)), "scale": .double(ctx.scale),
-            "command": .string("aether bench --runs \(ctx.runs)\(ctx.scale != 1 ? " --scale \(ctx.scale)" : "")"),
+            "command": .string((["aether"] + CommandLine.arguments.dropFirst()).joined(separator: " ")),  // as typed
             "rows": .array(rows.map { .object(json($0)) }),
         ])
         let bytes = doc.serialized() + [10]
