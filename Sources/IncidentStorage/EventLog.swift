@@ -102,8 +102,8 @@ public final class EventLog: Sendable {
         return try result.get()
     }
 
-    /// Starts a burst of appends that will be waited for together (one ingest pass, one pushed
-    /// batch): until `endBurst()`, an append does not wake an idle writer, so the burst goes to disk
+    /// Starts a burst of appends that will be waited for together (one batch pushed by a peer):
+    /// until `endBurst()`, an append does not wake an idle writer, so the burst goes to disk
     /// in one group commit instead of its first record alone and the rest behind that fsync. A
     /// writer already busy still takes whatever is queued when its fsync ends.
     public func beginBurst() {

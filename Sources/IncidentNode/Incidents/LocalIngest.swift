@@ -31,10 +31,6 @@ struct LocalIngest: Sendable {
     /// Ingests `items` key by key (first-seen order; in arrival order within a key). A run of
     /// consecutive triggers for a key from the same actor is one attach (or one opening).
     func run(_ items: [Item]) async -> [Outcome] {
-        await sequencer.burst { await ingest(items) }
-    }
-
-    private func ingest(_ items: [Item]) async -> [Outcome] {
         let now = sequencer.now
         var order: [String] = []
         var groups: [String: [Int]] = [:]

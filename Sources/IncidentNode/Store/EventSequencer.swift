@@ -83,13 +83,6 @@ public final class EventSequencer: Sendable {
         return buffer.bytes.withUnsafeBytes { b in Result { () throws(LogError) in try log.append(b) } }
     }
 
-    /// Runs `body`, whose appends go to disk in one group commit (`EventLog.beginBurst`).
-    func burst<T>(_ body: () async -> T) async -> T {
-        log.beginBurst()
-        defer { log.endBurst() }
-        return await body()
-    }
-
     /// The log position, sequence and clock as one consistent reading (for snapshots).
     public func mark() -> (lsn: UInt64, seq: UInt64, hlc: HLCTimestamp) {
         state.withLock { s in (log.nextLSN - 1, s.seq, s.clock.last) }
