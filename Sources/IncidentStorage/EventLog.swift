@@ -42,6 +42,10 @@ public final class EventLog: Sendable {
         var compactDone: [CheckedContinuation<Int, any Error>] = []
         /// Bursts in progress (`beginBurst`): their appends do not wake the writer.
         var bursts = 0
+        /// When the bursts in progress began (monotonic ns), while there are any.
+        var burstsSince: UInt64 = 0
+        /// The writer is asleep, waiting for records.
+        var writerWaiting = false
     }
 
     private let lock = ConditionLock()
@@ -96,7 +100,12 @@ public final class EventLog: Sendable {
             state.pendingCount += 1
             let lsn = state.nextLSN
             state.nextLSN += 1
-            if state.pendingCount == 1 && state.bursts == 0 { lock.broadcast() }
+            // A burst holds the wake-up for a few milliseconds at most: one that did not end (a
+            // stuck caller) must not keep everyone else's records from the disk.
+            if state.writerWaiting && (state.bursts == 0 || monotonicNanos() - state.burstsSince > Self.burstHoldNanos) {
+                state.writerWaiting = false  // one wake-up is enough
+                lock.broadcast()
+            }
             result = .success(lsn)
         }
         return try result.get()
@@ -107,14 +116,23 @@ public final class EventLog: Sendable {
     /// in one group commit instead of its first record alone and the rest behind that fsync. A
     /// writer already busy still takes whatever is queued when its fsync ends.
     public func beginBurst() {
-        lock.withLock { state.bursts += 1 }
+        lock.withLock {
+            if state.bursts == 0 { state.burstsSince = monotonicNanos() }
+            state.bursts += 1
+        }
     }
+
+    /// How long bursts may keep an append from waking the writer.
+    static let burstHoldNanos: UInt64 = 5_000_000
 
     /// Ends a burst: wakes the writer for what is queued.
     public func endBurst() {
         lock.withLock {
             state.bursts -= 1
-            if state.pendingCount > 0 { lock.broadcast() }
+            if state.pendingCount > 0 && state.writerWaiting {
+                state.writerWaiting = false
+                lock.broadcast()
+            }
         }
     }
 
@@ -200,7 +218,11 @@ public final class EventLog: Sendable {
             var compactTo: UInt64?
             var compactWaiters: [CheckedContinuation<Int, any Error>] = []
             let stop: Bool = lock.withLock {
-                while state.pendingCount == 0 && state.compactRequest == nil && !state.stopping { lock.wait() }
+                while state.pendingCount == 0 && state.compactRequest == nil && !state.stopping {
+                    state.writerWaiting = true
+                    lock.wait()
+                    state.writerWaiting = false
+                }
                 if state.pendingCount == 0 && state.compactRequest == nil && state.stopping { return true }
                 firstLSN = state.pendingFirstLSN
                 if state.pending.count <= configuration.groupCommitBytesMax {

@@ -231,6 +231,23 @@ private func appendOnThread(_ log: EventLog, count: Int, size: Int) async -> (In
         }
     }
 
+    @Test("a burst that does not end holds the writer's wake-up for 5 ms at most")
+    func stuckBurstDoesNotStallTheLog() async throws {
+        try await withTimeout(seconds: 10) {
+            let (log, _) = try EventLog.open(fs: SimDisk()) { _, _ in }
+            try await log.waitDurable(try log.append(payload(for: 1, size: 10)))
+            try await Task.sleep(for: .milliseconds(50))  // the writer is idle
+            log.beginBurst()  // and never ended before the checks below
+            _ = try log.append(payload(for: 2, size: 10))
+            try await Task.sleep(for: .milliseconds(20))  // past the hold
+            let other = try log.append(payload(for: 3, size: 10))
+            try await log.waitDurable(other)
+            #expect(log.durableLSN >= other)
+            log.endBurst()
+            await log.close()
+        }
+    }
+
     @Test("a waiter on a burst's record is answered once the burst ends; with no burst open an append wakes the writer")
     func appendsDuringABurstAreWrittenAtItsEnd() async throws {
         try await withTimeout(seconds: 10) {
