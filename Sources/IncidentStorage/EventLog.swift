@@ -8,6 +8,8 @@ public struct WALConfiguration: Sendable, Equatable {
     public var groupCommitBytesMax = 8 << 20
     /// Appends wait (back-pressure) while this many bytes are waiting for the writer.
     public var pendingBytesMax = 64 << 20
+    /// How long open bursts (`EventLog.beginBurst`) may keep an append from waking the writer.
+    public var burstHoldNanos: UInt64 = 5_000_000
     /// How far ahead of the records the segment being written is extended with zeros, so that an
     /// fsync of the records changes no file metadata (`SegmentedLog`).
     public var preallocationBytes = 4 << 20
@@ -102,7 +104,7 @@ public final class EventLog: Sendable {
             state.nextLSN += 1
             // A burst holds the wake-up for a few milliseconds at most: one that did not end (a
             // stuck caller) must not keep everyone else's records from the disk.
-            if state.writerWaiting && (state.bursts == 0 || monotonicNanos() - state.burstsSince > Self.burstHoldNanos) {
+            if state.writerWaiting && (state.bursts == 0 || monotonicNanos() - state.burstsSince > configuration.burstHoldNanos) {
                 state.writerWaiting = false  // one wake-up is enough
                 lock.broadcast()
             }
@@ -121,9 +123,6 @@ public final class EventLog: Sendable {
             state.bursts += 1
         }
     }
-
-    /// How long bursts may keep an append from waking the writer.
-    static let burstHoldNanos: UInt64 = 5_000_000
 
     /// Ends a burst: wakes the writer for what is queued.
     public func endBurst() {

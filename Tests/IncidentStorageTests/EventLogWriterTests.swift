@@ -210,14 +210,22 @@ private func appendOnThread(_ log: EventLog, count: Int, size: Int) async -> (In
         }
     }
 
+    /// A log whose writer has written record 1 and gone to sleep (a busy writer takes what is
+    /// queued when its fsync ends, whatever the bursts).
+    private func idleLog(burstHoldNanos: UInt64 = WALConfiguration().burstHoldNanos) async throws -> EventLog {
+        var config = WALConfiguration()
+        config.burstHoldNanos = burstHoldNanos
+        let (log, _) = try EventLog.open(fs: SimDisk(), configuration: config) { _, _ in }
+        try await log.waitDurable(try log.append(payload(for: 1, size: 10)))
+        try await Task.sleep(for: .milliseconds(50))
+        return log
+    }
 
     @Test("a burst's appends wait for its end and go to disk in one group commit")
     func burstIsOneGroupCommit() async throws {
         try await withTimeout(seconds: 10) {
-            let (log, _) = try EventLog.open(fs: SimDisk()) { _, _ in }
-            // A busy writer takes what is queued when its fsync ends: first let it go idle.
-            try await log.waitDurable(try log.append(payload(for: 1, size: 10)))
-            try await Task.sleep(for: .milliseconds(50))
+            // A long hold, so that a pause of the test's thread cannot end it early.
+            let log = try await idleLog(burstHoldNanos: 10_000_000_000)
             let before = log.syncCount
             log.beginBurst()
             var last: UInt64 = 0
@@ -234,9 +242,7 @@ private func appendOnThread(_ log: EventLog, count: Int, size: Int) async -> (In
     @Test("a burst that does not end holds the writer's wake-up for 5 ms at most")
     func stuckBurstDoesNotStallTheLog() async throws {
         try await withTimeout(seconds: 10) {
-            let (log, _) = try EventLog.open(fs: SimDisk()) { _, _ in }
-            try await log.waitDurable(try log.append(payload(for: 1, size: 10)))
-            try await Task.sleep(for: .milliseconds(50))  // the writer is idle
+            let log = try await idleLog()
             log.beginBurst()  // and never ended before the checks below
             _ = try log.append(payload(for: 2, size: 10))
             try await Task.sleep(for: .milliseconds(20))  // past the hold
