@@ -74,11 +74,11 @@ final class Notifier: Sendable {
             return outcome.ok
         }
         guard attemptsMade < Self.backoff.count + 1 else { return false }
-        if attemptsMade > 0 { try? await Task.sleep(for: Self.backoff[min(attemptsMade, Self.backoff.count) - 1]) }
-        let first = await attempt(m, channel: channel, config: config, number: attemptsMade + 1)
+        guard attemptsMade == 0 else { return await retry(m, channel: channel, config: config, after: attemptsMade) }
+        let first = await attempt(m, channel: channel, config: config, number: 1)
         await record(m.incident, first)
         if first.ok { return true }
-        return await retry(m, channel: channel, config: config, after: attemptsMade + 1)
+        return await retry(m, channel: channel, config: config, after: 1)
     }
 
     /// Retries after `made` attempts, with back-off, recording each outcome; returns whether one
