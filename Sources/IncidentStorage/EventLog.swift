@@ -135,6 +135,13 @@ public final class EventLog: Sendable {
         }
     }
 
+    /// Runs `body` as one burst (`beginBurst` … `endBurst`).
+    public func burst<T>(_ body: () async -> T) async -> T {
+        beginBurst()
+        defer { endBurst() }
+        return await body()
+    }
+
     /// Queues one record given as bytes.
     @discardableResult
     public func append(_ payload: [UInt8]) throws(LogError) -> UInt64 {
@@ -188,9 +195,8 @@ public final class EventLog: Sendable {
         }
     }
 
-    /// Writes and syncs what is queued, stops the writer and fails later appends.
-    /// Writes what is queued, seals the current segment and stops the writer thread; returns
-    /// once it has stopped.
+    /// Writes and syncs what is queued, seals the current segment and stops the writer thread
+    /// (later appends fail); returns once it has stopped.
     public func close() async {
         try? await flush()
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in

@@ -203,8 +203,8 @@ final class ReplicationShell: Sendable {
             let wallNow = clock.now()
             var expired: [(CheckedContinuation<Int, Never>, Int)] = []
             let alive = Set(members())
-            feed.setEnabled(alive.contains { $0 != node })
             let peers = alive.subtracting([node])
+            feed.setEnabled(!peers.isEmpty)
             let arrived = state.withLock { s in
                 defer { s.alivePeers = peers }
                 return peers.subtracting(s.alivePeers)
@@ -269,9 +269,7 @@ final class ReplicationShell: Sendable {
             switch m {
             case .events(let batch, let lsn, let events):
                 // One pushed batch, one group commit: the acknowledgement waits for all of it.
-                log.beginBurst()
-                let (local, complete) = await applyRemote(events, from: from, connection: conn)
-                log.endBurst()
+                let (local, complete) = await log.burst { await applyRemote(events, from: from, connection: conn) }
                 // A batch with events of incidents this node does not know yet is not acknowledged:
                 // the records are requested, and the sender's resend is applied once they are here.
                 if complete, let from { acksContinuation.yield((from, batch, lsn, local)) }
@@ -280,9 +278,7 @@ final class ReplicationShell: Sendable {
             case .bucketDigests(let buckets, let theirs):
                 await compareDigests(buckets: buckets, theirs: theirs, connection: conn)
             case .records(let records):
-                log.beginBurst()
-                await merge(records)
-                log.endBurst()
+                await log.burst { await merge(records) }
             case .recordRequest(let ids):
                 await sendRecords(ids, connection: conn)
             case .catalog(let events):
