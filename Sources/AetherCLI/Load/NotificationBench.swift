@@ -16,8 +16,17 @@ enum NotificationBench {
     /// The services the storm's alerts name (`storm-svc-0` … `-9`), each announcing on `hook`.
     static let services = (0..<10).map { "storm-svc-\($0)" }
 
+    /// Runs `body` against a fresh webhook receiver and three nodes announcing on it; stops both after.
+    static func withCluster(_ ctx: Bench.Context, _ body: (WebhookReceiver, ClusterBench.Nodes) throws(CLIError) -> Void) throws(CLIError) {
+        let receiver = try WebhookReceiver()
+        defer { receiver.stop() }
+        let nodes = try cluster(ctx, receiver: receiver)
+        defer { nodes.stop() }
+        try body(receiver, nodes)
+    }
+
     /// Three nodes whose `hook` channel is `receiver`, with the storm's services announcing on it.
-    static func cluster(_ ctx: Bench.Context, receiver: WebhookReceiver) throws(CLIError) -> ClusterBench.Nodes {
+    private static func cluster(_ ctx: Bench.Context, receiver: WebhookReceiver) throws(CLIError) -> ClusterBench.Nodes {
         let config = try ClusterBench.writeConfig(
             ctx, name: "notify.json", #"{"channels": {"hook": {"type": "webhook", "url": "http://\#(receiver.address)/hook", "format": "json", "rate_per_minute": 60000}}}"#)
         let nodes = try ClusterBench.Nodes(ctx, count: 3, extra: ["--config", config])
@@ -53,26 +62,24 @@ enum NotificationBench {
         var notes: [String] = []
         for run in 1...ctx.runs {
             ctx.print("C9 run \(run)/\(ctx.runs)")
-            let receiver = try WebhookReceiver()
-            defer { receiver.stop() }
-            let nodes = try cluster(ctx, receiver: receiver)
-            defer { nodes.stop() }
-            var c = StormConfiguration(nodes: nodes.nodes.map(\.admin))
-            c.total = ctx.n(100_000); c.keys = ctx.n(10_000); c.batch = 100; c.connections = 6; c.window = 1; c.keyPrefix = "c9r\(run)"
-            let storm = try Bench.checked(Storm.run(c))
-            // Wait until every incident is notified, or nothing arrived for 10 s.
-            var last = (count: 0, at: monotonicNanos())
-            while true {
-                let n = receiver.requests.count
-                if n != last.count { last = (n, monotonicNanos()) }
-                if perIncident(receiver.requests).count >= c.keys || monotonicNanos() - last.at > 10_000_000_000 { break }
-                usleep(100_000)
+            try withCluster(ctx) { (receiver, nodes) throws(CLIError) in
+                var c = StormConfiguration(nodes: nodes.nodes.map(\.admin))
+                c.total = ctx.n(100_000); c.keys = ctx.n(10_000); c.batch = 100; c.connections = 6; c.window = 1; c.keyPrefix = "c9r\(run)"
+                let storm = try Bench.checked(Storm.run(c))
+                // Wait until every incident is notified, or nothing arrived for 10 s.
+                var last = (count: 0, at: monotonicNanos())
+                while true {
+                    let n = receiver.requests.count
+                    if n != last.count { last = (n, monotonicNanos()) }
+                    if perIncident(receiver.requests).count >= c.keys || monotonicNanos() - last.at > 10_000_000_000 { break }
+                    usleep(100_000)
+                }
+                usleep(2_000_000)  // late repeats, if any, would arrive now
+                let per = perIncident(receiver.requests)
+                let repeats = per.values.map { $0.count - 1 }.reduce(0, +)
+                row.values.append(Double(repeats))
+                notes.append("run \(run): \(storm.accepted) alerts at \(Int(storm.alertsPerSecond))/s, \(per.count) of \(c.keys) incidents notified, \(repeats) repeats")
             }
-            usleep(2_000_000)  // late repeats, if any, would arrive now
-            let per = perIncident(receiver.requests)
-            let repeats = per.values.map { $0.count - 1 }.reduce(0, +)
-            row.values.append(Double(repeats))
-            notes.append("run \(run): \(storm.accepted) alerts at \(Int(storm.alertsPerSecond))/s, \(per.count) of \(c.keys) incidents notified, \(repeats) repeats")
         }
         row.note = notes.joined(separator: "; ") + "; Alertmanager: 420–460 (PERFORMANCE-TARGETS.md)"
         return row
@@ -85,46 +92,45 @@ enum NotificationBench {
         var notes: [String] = []
         for run in 1...max(ctx.runs, 3) {
             ctx.print("C10 run \(run)")
-            let receiver = try WebhookReceiver()
-            defer { receiver.stop() }
-            let nodes = try cluster(ctx, receiver: receiver)
-            defer { nodes.stop() }
-            let victim = 2
-            let survivors = [0, 1]
-            let clients = try survivors.map { k throws(CLIError) in try AdminClient(address: nodes.nodes[k].admin, token: nil) }
-            nodes.nodes[victim].process.kill9()
-            let killedAt = EscalationFailoverBench.wallSeconds()
-            // 300 incidents over about 3 s, round-robin to the survivors: those the dead node owns
-            // wait for its death to be detected.
-            var openedAt: [String: Double] = [:]
-            var detectedAt: Double?
-            for i in 0..<300 {
-                let t = EscalationFailoverBench.wallSeconds()
-                let r = try clients[i % 2].call("alert.ingest", ["title": .string("C10 incident \(i)"), "service": .string(services[i % 10]), "dedup_key": .string("c10r\(run)-\(i)")])
-                if let id = r["incident_id"]?.stringValue { openedAt[id] = t }
-                if detectedAt == nil, i % 20 == 0, survivors.allSatisfy({ nodes.state(of: nodes.ids[victim], on: nodes.nodes[$0]) == "dead" }) {
-                    detectedAt = EscalationFailoverBench.wallSeconds()
+            try withCluster(ctx) { (receiver, nodes) throws(CLIError) in
+                let victim = 2
+                let survivors = [0, 1]
+                func victimDead() -> Bool { survivors.allSatisfy { nodes.state(of: nodes.ids[victim], on: nodes.nodes[$0]) == "dead" } }
+                let clients = try survivors.map { k throws(CLIError) in try AdminClient(address: nodes.nodes[k].admin, token: nil) }
+                nodes.nodes[victim].process.kill9()
+                let killedAt = EscalationFailoverBench.wallSeconds()
+                // 300 incidents over about 3 s, round-robin to the survivors: those the dead node owns
+                // wait for its death to be detected.
+                var openedAt: [String: Double] = [:]
+                var detectedAt: Double?
+                for i in 0..<300 {
+                    let t = EscalationFailoverBench.wallSeconds()
+                    let r = try clients[i % 2].call("alert.ingest", ["title": .string("C10 incident \(i)"), "service": .string(services[i % 10]), "dedup_key": .string("c10r\(run)-\(i)")])
+                    if let id = r["incident_id"]?.stringValue { openedAt[id] = t }
+                    if detectedAt == nil, i % 20 == 0, victimDead() {
+                        detectedAt = EscalationFailoverBench.wallSeconds()
+                    }
+                    usleep(10_000)
                 }
-                usleep(10_000)
-            }
-            let limit = monotonicNanos() + 30_000_000_000
-            while monotonicNanos() < limit {
-                if detectedAt == nil, survivors.allSatisfy({ nodes.state(of: nodes.ids[victim], on: nodes.nodes[$0]) == "dead" }) {
-                    detectedAt = EscalationFailoverBench.wallSeconds()
+                let limit = monotonicNanos() + 30_000_000_000
+                while monotonicNanos() < limit {
+                    if detectedAt == nil, victimDead() {
+                        detectedAt = EscalationFailoverBench.wallSeconds()
+                    }
+                    if detectedAt != nil, perIncident(receiver.requests).count >= openedAt.count { break }
+                    usleep(20_000)
                 }
-                if detectedAt != nil, perIncident(receiver.requests).count >= openedAt.count { break }
-                usleep(20_000)
+                let per = perIncident(receiver.requests)
+                let missing = openedAt.keys.filter { per[$0] == nil }.count
+                guard missing == 0, let detected = detectedAt else {
+                    throw CLIError(.failed("C10: \(missing) of \(openedAt.count) incidents never notified; logs in \(nodes.root)"))
+                }
+                let after = openedAt.map { id, t in (per[id]!.min()! - max(t, detected)) }
+                let worstRaw = openedAt.map { id, t in per[id]!.min()! - t }.max() ?? 0
+                row.values.append(max(0, after.max() ?? 0))
+                let repeats = per.values.map { $0.count - 1 }.reduce(0, +)
+                notes.append("detection \(format1(detected - killedAt)) s, longest wait from opening \(format1(worstRaw)) s, \(repeats) repeats")
             }
-            let per = perIncident(receiver.requests)
-            let missing = openedAt.keys.filter { per[$0] == nil }.count
-            guard missing == 0, let detected = detectedAt else {
-                throw CLIError(.failed("C10: \(missing) of \(openedAt.count) incidents never notified; logs in \(nodes.root)"))
-            }
-            let after = openedAt.map { id, t in (per[id]!.min()! - max(t, detected)) }
-            let worstRaw = openedAt.map { id, t in per[id]!.min()! - t }.max() ?? 0
-            row.values.append(max(0, after.max() ?? 0))
-            let repeats = per.values.map { $0.count - 1 }.reduce(0, +)
-            notes.append("detection \(format1(detected - killedAt)) s, longest wait from opening \(format1(worstRaw)) s, \(repeats) repeats")
         }
         row.note = notes.joined(separator: "; ") + "; Alertmanager ≈ 20 s (PERFORMANCE-TARGETS.md)"
         return row
