@@ -95,33 +95,62 @@ enum ClusterBench {
         return out
     }
 
+    /// The C1 storm's shape, the same for Aether and Alertmanager: 96 connections spread over the
+    /// nodes, one request of 1,000 alerts in flight on each (as an HTTP client sends). Alertmanager's
+    /// rate is flat from 6 to 96 connections (Docs/PERFORMANCE.md); Aether's grows with the requests
+    /// in flight, which its ingest passes combine.
+    static let c1Connections = 96
+
     static func throughputAndLatency(_ ctx: Bench.Context) throws(CLIError) -> [Bench.Row] {
-        var c1 = Bench.Row(id: "C1", figure: "3 nodes, quorum 2: ingest round-robin, batches of 1,000", target: "≥ 50,000 alerts/s", unit: "alerts/s", higherIsBetter: true, threshold: 50_000)
-        var p50 = Bench.Row(id: "C2", figure: "3 nodes: ack latency of batches of 100 at half the C1 rate — p50", target: "≤ 3 ms", unit: "ms", higherIsBetter: false, threshold: 3)
+        var c1 = Bench.Row(id: "C1", figure: "3 nodes, quorum 2: ingest round-robin, batches of 1,000, 96 connections", target: "≥ 50,000 alerts/s", unit: "alerts/s", higherIsBetter: true, threshold: 50_000)
+        var p50 = Bench.Row(id: "C2", figure: "3 nodes: ack latency of single alerts while the C1 storm runs at half its rate — p50", target: "≤ 3 ms", unit: "ms", higherIsBetter: false, threshold: 3)
         var p99 = Bench.Row(id: "C2", figure: "same — p99", target: "≤ 20 ms", unit: "ms", higherIsBetter: false, threshold: 20)
+        var notes: [String] = []
         for run in 1...ctx.runs {
             ctx.print("C1/C2 run \(run)/\(ctx.runs)")
             let nodes = try Nodes(ctx, count: 3)
             defer { nodes.stop() }
             var c = StormConfiguration(nodes: nodes.nodes.map(\.admin))
-            c.total = ctx.n(300_000); c.keys = 1000; c.batch = 1000; c.connections = 6; c.window = 4; c.keyPrefix = "c1-\(run)"
+            c.total = ctx.n(600_000); c.keys = 1000; c.batch = 1000; c.connections = c1Connections; c.window = 1; c.keyPrefix = "c1-\(run)"
             let r = try Bench.checked(Storm.run(c))
             c1.values.append(r.alertsPerSecond)
             if let am = ctx.alertmanager {
                 ctx.print("C1 run \(run)/\(ctx.runs): Alertmanager, 3-node HA cluster")
                 c1.peer.append(try alertmanagerCluster(am, ctx: ctx, run: run))
             }
-            var l = StormConfiguration(nodes: nodes.nodes.map(\.admin))
-            l.total = ctx.n(100_000); l.keys = 1000; l.batch = 100; l.connections = 6; l.window = 8; l.keyPrefix = "c2-\(run)"
-            l.rate = max(1000, Int(r.alertsPerSecond / 2))
-            let lr = try Bench.checked(Storm.run(l))
-            p50.values.append(lr.percentileMillis(0.5))
-            p99.values.append(lr.percentileMillis(0.99))
+            let (probes, background) = try probeLatency(nodes, rate: Int(r.alertsPerSecond / 2), run: run, ctx: ctx)
+            p50.values.append(probes.percentileMillis(0.5))
+            p99.values.append(probes.percentileMillis(0.99))
+            notes.append("background \(Int(background.alertsPerSecond)) alerts/s (batch p50 \(format1(background.percentileMillis(0.5))) ms)")
         }
         if let a = c1.median, let b = c1.peerMedian, b > 0 {
             c1.note = "Alertmanager 3-node HA cluster, same storm round-robin: \(Int(b)) alerts/s; ratio \(format1(a / b))× (target ≥ 2×)"
         }
+        p50.note = "single-alert requests, one in flight per node, 600/s, under " + notes.joined(separator: "; ")
         return [c1, p50, p99]
+    }
+
+    /// C2: single `alert.ingest` requests (one connection per node, one in flight each, 600 alerts/s
+    /// over their own keys) while the C1 storm runs paced at `rate`; returns both reports.
+    static func probeLatency(_ nodes: Nodes, rate: Int, run: Int, ctx: Bench.Context) throws(CLIError) -> (StormReport, StormReport) {
+        var b = StormConfiguration(nodes: nodes.nodes.map(\.admin))
+        b.batch = 1000; b.keys = 1000; b.connections = c1Connections; b.window = 1; b.keyPrefix = "c2-bg-\(run)"
+        b.rate = max(1000, rate)
+        b.total = max(b.batch, b.rate * 7)  // about seven seconds
+        let background = Shared<Result<StormReport, CLIError>?>(nil)
+        let config = b
+        startThread(name: "c2-background") {
+            let result = Result { () throws(CLIError) in try Storm.run(config) }
+            background.withLock { $0 = result }
+        }
+        usleep(500_000)  // let the background reach its rate
+        var p = StormConfiguration(nodes: nodes.nodes.map(\.admin))
+        p.batch = 1; p.keys = 1000; p.connections = nodes.nodes.count; p.window = 1; p.rate = 600; p.keyPrefix = "c2-probe-\(run)"
+        p.total = ctx.n(3000)
+        let probes = try Bench.checked(Storm.run(p))
+        while background.withLock({ $0 == nil }) { usleep(50_000) }
+        let bg = try Bench.checked(background.withLock { $0! }.get())
+        return (probes, bg)
     }
 
     /// The C1 storm against three clustered Alertmanagers (gossip on loopback), round-robin, one
@@ -146,7 +175,7 @@ enum ClusterBench {
         }
         var c = StormConfiguration(nodes: addresses)
         c.target = .alertmanager
-        c.total = ctx.n(300_000); c.keys = 1000; c.batch = 1000; c.connections = 6; c.window = 1; c.keyPrefix = "c1-am-\(run)"
+        c.total = ctx.n(600_000); c.keys = 1000; c.batch = 1000; c.connections = c1Connections; c.window = 1; c.keyPrefix = "c1-am-\(run)"
         return try Bench.checked(Storm.run(c)).alertsPerSecond
     }
 
