@@ -1,4 +1,5 @@
 #define _GNU_SOURCE
+#include <malloc.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include "cepoll.h"
@@ -18,4 +19,8 @@ int cepoll_ctl(int epfd, int op, int fd, unsigned int events, unsigned long long
     ev.events = events;
     ev.data.u64 = data;
     return epoll_ctl(epfd, op, fd, &ev);
+}
+
+int cepoll_tune_malloc(int arenas, int trim_bytes) {
+    return mallopt(M_ARENA_MAX, arenas) == 1 && mallopt(M_TRIM_THRESHOLD, trim_bytes) == 1;
 }

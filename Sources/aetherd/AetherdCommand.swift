@@ -24,6 +24,7 @@ struct AetherdCommand {
         }
         Socket.ignoreSIGPIPE()
         ProcessLimits.raiseOpenFileLimit()
+        ProcessLimits.compactAllocator()
         let logger = Logger(label: "aetherd", level: configuration.logLevel)
         let runtime: NodeRuntime
         do {

@@ -1,7 +1,8 @@
 #ifndef CEPOLL_H
 #define CEPOLL_H
-// Exposes epoll and eventfd to Swift (Glibc's module map lacks them), plus two calls that need
-// _GNU_SOURCE, which is defined only in cepoll.c so these headers match Glibc's module.
+// Exposes epoll and eventfd to Swift (Glibc's module map lacks them), two calls that need
+// _GNU_SOURCE, which is defined only in cepoll.c so these headers match Glibc's module, and
+// mallopt (malloc.h is not in Glibc's module either).
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 
@@ -15,4 +16,6 @@ unsigned int cepoll_event_events(const struct epoll_event *ev);
 unsigned long long cepoll_event_data(const struct epoll_event *ev);
 /// epoll_ctl with a u64 payload.
 int cepoll_ctl(int epfd, int op, int fd, unsigned int events, unsigned long long data);
+/// mallopt(M_ARENA_MAX, arenas) and mallopt(M_TRIM_THRESHOLD, trim_bytes); 1 when both took.
+int cepoll_tune_malloc(int arenas, int trim_bytes);
 #endif
