@@ -152,7 +152,9 @@ public struct IncidentRecord: Sendable {
             let mid = (lo + hi) / 2
             if later[mid].orderKey < key { lo = mid + 1 } else { hi = mid }
         }
-        if lo < later.count, later[lo].id == event.id { return false }
+        // Held already only when the same event (same id *and* clock reading) is at its place: two
+        // different events under one id are both kept, so the fold never depends on arrival order.
+        if lo < later.count, later[lo].orderKey == key { return false }
         later.insert(event, at: lo)
         laterBytes.removeAll(keepingCapacity: true)
         laterCount = 0
