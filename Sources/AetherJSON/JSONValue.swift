@@ -85,8 +85,6 @@ extension JSONValue {
         return false
     }
 
-    /// A human-readable type name for error messages:
-    /// `"null"`, `"boolean"`, `"integer"`, `"number"`, `"string"`, `"array"` or `"object"`.
     /// The type's name with its article, for messages: `an integer`, `a string`, `null`.
     public var typeWithArticle: String {
         switch self {
@@ -96,6 +94,8 @@ extension JSONValue {
         }
     }
 
+    /// A human-readable type name for error messages:
+    /// `"null"`, `"boolean"`, `"integer"`, `"number"`, `"string"`, `"array"` or `"object"`.
     public var typeName: String {
         switch self {
         case .null: return "null"
