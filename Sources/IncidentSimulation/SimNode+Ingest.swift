@@ -8,10 +8,10 @@ import IncidentCore
 // answer, one alert per client request.
 
 extension SimNode {
-    /// A client sent an alert to this node: forward it to the key's owner when another node owns
-    /// it, else take it here.
+    /// A client sent an alert to this node: forward it to the node deciding the key in this region
+    /// when that is another node, else take it here.
     public mutating func onClientAlert(_ alert: SimAlert, now: Int64, into out: inout [SimEffect]) {
-        if let owner = Rendezvous.owner(of: alert.key, among: owners), owner != id {
+        if let owner = Rendezvous.owner(of: alert.key, among: deciders), owner != id {
             let request = nextRequest
             nextRequest += 1
             forwards[request] = alert
@@ -169,14 +169,16 @@ extension SimNode {
     }
 
     /// `ClusterShell.mergeLoop`: for every key this node owns that has more than one open
-    /// incident, the oldest survives and absorbs the others.
+    /// incident, the first whose escalation has begun, else the oldest, survives and absorbs the others.
     mutating func onMergeLoop(now: Int64, into out: inout [SimEffect]) {
         out.append(.timer(.mergeLoop, at: now + configuration.mergeIntervalMillis))
         guard !configuration.bugs.contains(.noDuplicateMerge) else { return }
         let members = owners
         for key in conflictKeys where Rendezvous.owner(of: key, among: members) == id {
-            let open = openIncidents(forKey: key)
-            guard let winner = open.first, open.count > 1 else { continue }
+            var open = openIncidents(forKey: key)
+            guard open.count > 1 else { continue }
+            if let paged = open.firstIndex(where: { $0.incident.escalation.hasBegun }) { open.insert(open.remove(at: paged), at: 0) }
+            let winner = open[0]
             for loser in open.dropFirst() {
                 let actor = "node:\(id)"
                 command(loser.incident.id, .mergeInto(winner.incident.id), actor: actor, now: now, into: &out)

@@ -294,6 +294,10 @@ public struct SimNode {
     /// The members ownership is computed over: active members and this node (`ClusterShell.owners`).
     public var owners: [NodeID] { activeMembers + [id] }
 
+    /// The nodes deciding keys for alerts arriving here (`MembershipShell.deciders`): the active
+    /// members of this node's region, and this node.
+    var deciders: [NodeID] { Rendezvous.deciders(among: membership.members, myself: membership.myself) }
+
     mutating func onMembershipTick(token: UInt64, now: Int64, into out: inout [SimEffect]) {
         guard token == membershipTickToken else { return }
         membershipTickAt = .max

@@ -54,7 +54,7 @@ public struct SimNodeConfiguration: Sendable, Equatable {
     /// How often the replication timer runs (resends, forgetting dead peers).
     public var replicationTickMillis: Int64 = 25
     /// How often the owner looks for duplicate open incidents to merge.
-    public var mergeIntervalMillis: Int64 = 500
+    public var mergeIntervalMillis: Int64 = 250
     /// The membership shell's tick period.
     public var membershipTickMillis: Int64 = 50
     /// Most events per push batch.

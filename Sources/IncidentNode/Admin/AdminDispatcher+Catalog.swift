@@ -138,7 +138,7 @@ extension AdminDispatcher {
         return [
             "warming_up": .bool(warmingUp), "tracked": .int(Int64(tracked)), "parked": .int(Int64(parked)), "owned_pending": .int(Int64(owned)), "fired": .int(Int64(stats.fired)),
             "stale_fires": .int(Int64(stats.staleFires)), "overdue_raised": .int(Int64(stats.overdueRaised)),
-            "deliveries_resumed": .int(Int64(stats.deliveriesResumed)),
+            "deliveries_resumed": .int(Int64(stats.deliveriesResumed)), "held_for_merge": .int(Int64(stats.heldForMerge)),
             "restarts": .int(Int64(stats.restarts)), "lateness_samples": .int(Int64(sorted.count)),
             "lateness_p50_ms": pct(0.5), "lateness_p99_ms": pct(0.99), "lateness_max_ms": sorted.last.map { .int($0) } ?? .null,
         ]

@@ -117,14 +117,19 @@ final class ClusterShell: Sendable {
         }
     }
 
-    /// Merges duplicate open incidents of the keys this node owns: the oldest survives.
+    /// Merges duplicate open incidents of the keys this node owns (duplicates come from partitions,
+    /// and from the same key arriving in two regions at once): the one that has paged survives, or
+    /// else the oldest. Until then the escalation supervisor holds the key's steps, so the merge
+    /// never leaves two pages for one problem.
     private func mergeLoop() async {
         while !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(500))
+            try? await Task.sleep(for: .milliseconds(250))
             let members = owners
             for key in service.index.conflicts where Rendezvous.owner(of: key, among: members) == node {
-                let open = service.index.openIncidents(forKey: key)
-                guard let winner = open.first, open.count > 1 else { continue }
+                var open = service.index.openIncidents(forKey: key)
+                guard open.count > 1 else { continue }
+                if let paged = await firstPaged(open) { open.insert(open.remove(at: paged), at: 0) }
+                let winner = open[0]
                 for loser in open.dropFirst() {
                     let actor = "node:\(node)"
                     _ = try? await service.command(loser.id, .mergeInto(winner.id), actor: actor)
@@ -133,6 +138,15 @@ final class ClusterShell: Sendable {
                 }
             }
         }
+    }
+
+    /// The index in `open` (oldest first) of the first incident whose escalation has begun.
+    private func firstPaged(_ open: [IncidentSummary]) async -> Int? {
+        for (n, summary) in open.enumerated() {
+            guard let actor = try? await service.directory.actor(for: summary.id) else { continue }
+            if await actor.escalationView.escalation.hasBegun { return n }
+        }
+        return nil
     }
 
     /// Reads a cluster key: at least 16 bytes (whitespace around it is ignored).
@@ -217,7 +231,7 @@ private final class ReplicationBox: @unchecked Sendable {
 }
 
 extension ClusterShell: AlertRouter {
-    func ownerCandidates() -> [NodeID] { owners }
+    func deciders() -> [NodeID] { membership.deciders }
 
     /// The node that owns a dedup key now.
     func owner(of key: String) -> NodeID? {

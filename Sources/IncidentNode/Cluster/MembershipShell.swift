@@ -36,6 +36,10 @@ final class MembershipShell: Sendable {
         instance.withLock { i in i.members.filter { $0.state.isActive && $0.node != i.myself.node }.map(\.node) }
     }
 
+    /// The nodes deciding dedup keys for alerts arriving here: alive and suspect members of this
+    /// node's region, and this node.
+    var deciders: [NodeID] { instance.withLock { Rendezvous.deciders(among: $0.members, myself: $0.myself) } }
+
     /// Every member, this node included.
     var members: [Member] { instance.withLock { $0.members } }
 

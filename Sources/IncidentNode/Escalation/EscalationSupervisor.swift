@@ -24,6 +24,8 @@ actor EscalationSupervisor {
         var restarts: Int = 0
         /// Step deliveries this node took up after another owner (or itself before a restart).
         var deliveriesResumed: UInt64 = 0
+        /// Steps held back while their incident's key had a duplicate open incident awaiting merge.
+        var heldForMerge: UInt64 = 0
         /// Fire lateness (ms past due) of recent fires, newest last.
         var lateness: [Int64] = []
     }
@@ -69,6 +71,8 @@ actor EscalationSupervisor {
     private static let latencySamples = 200_000
     /// Most incident actors firing at once.
     private static let fireConcurrency = 256
+    /// How long a step of a key with duplicate open incidents waits before it is looked at again.
+    private static let mergeHold: Duration = .milliseconds(100)
 
     init(
         node: NodeID, inbox: EscalationInbox, catalog: CatalogStore, service: IncidentService, overdueAfter: Duration,
@@ -134,7 +138,14 @@ actor EscalationSupervisor {
         for directive in timers.due(now: now) {
             switch directive {
             case .fire(let id, let pending):
-                fires.append((id, pending))
+                if let key = timers.dedupKey(of: id), service.index.hasConflict(key) {
+                    // Two open incidents for one key: the merge loop keeps one (the one that paged,
+                    // if either did); paging both now would page twice for one problem.
+                    stats.heldForMerge += 1
+                    timers.retry(id, pending, at: now + Self.mergeHold)
+                } else {
+                    fires.append((id, pending))
+                }
             case .overdue(let id, let pending, let owner):
                 await raiseOverdue(id, pending, owner: owner, now: now)
             }

@@ -59,11 +59,11 @@ public final class IncidentService: Sendable {
         public var created: Bool
         /// The dedup key used.
         public var dedupKey: String
-        /// Nodes holding it durably, when another node (the key's owner) took it; nil when local.
+        /// Nodes holding it durably, when another node (the key's decider in this region) took it; nil when local.
         public var forwardedReplicas: Int?
     }
 
-    /// Sends alerts to their dedup key's owner (set by the cluster shell; nil on a lone node).
+    /// Sends alerts to the node deciding their dedup key (set by the cluster shell; nil on a lone node).
     let router = RouterBox()
 
     /// Ingests validated alerts. Triggers for one key are coalesced into one event, within a call and
@@ -73,19 +73,19 @@ public final class IncidentService: Sendable {
         var mine: [Int] = []
         var remote: [NodeID: [Int]] = [:]
         let router = forward ? self.router.current : nil
-        // One look at the membership per call; with no other member every key is this node's.
-        let owners = router?.ownerCandidates() ?? []
-        let routing = owners.count > 1
+        // One look at the membership per call; with no other decider every key is this node's.
+        let deciders = router?.deciders() ?? []
+        let routing = deciders.count > 1
         var results = alerts.map { IngestResult(incidentID: nil, created: false, dedupKey: $0.effectiveDedupKey) }
         for (n, r) in results.enumerated() {
-            if routing, let owner = Rendezvous.owner(of: r.dedupKey, among: owners), owner != sequencer.node {
-                remote[owner, default: []].append(n)  // the key's owner dedups it (SPEC §7.5)
+            if routing, let decider = Rendezvous.owner(of: r.dedupKey, among: deciders), decider != sequencer.node {
+                remote[decider, default: []].append(n)  // the key's owner in this region dedups it (SPEC §7.5)
             } else {
                 mine.append(n)
             }
         }
         var lsn: UInt64 = 0
-        // Forwards to other owners run while this node handles its own keys.
+        // Forwards to other deciders run while this node handles its own keys.
         var localError: IncidentOpError?
         let forwarded: [(NodeID, [Int], (replicas: Int, results: [ForwardedAnswer])?)] = await withTaskGroup(
             of: (NodeID, [Int], (replicas: Int, results: [ForwardedAnswer])?).self
@@ -152,9 +152,10 @@ public final class IncidentService: Sendable {
 
 /// Where alerts for keys this node does not own go.
 protocol AlertRouter: Sendable {
-    /// The nodes that can own keys now (alive members and this node).
-    func ownerCandidates() -> [NodeID]
-    /// Sends alerts to their owner; nil when it did not answer in time.
+    /// The nodes that decide dedup keys' incidents for alerts arriving here: this region's alive
+    /// members and this node (`Rendezvous.deciders`).
+    func deciders() -> [NodeID]
+    /// Sends alerts to the node deciding their keys; nil when it did not answer in time.
     func forward(_ alerts: [Alert], to owner: NodeID) async -> (replicas: Int, results: [IncidentService.ForwardedAnswer])?
 }
 

@@ -45,6 +45,9 @@ public final class SummaryIndex: Sendable {
     /// Dedup keys that have more than one open incident.
     public var conflicts: [String] { state.withLock { Array($0.conflicts) } }
 
+    /// Whether `key` has more than one open incident.
+    public func hasConflict(_ key: String) -> Bool { state.withLock { $0.conflicts.contains(key) } }
+
     /// The open incidents for a key, the one that survives a merge first (oldest, then lowest id).
     public func openIncidents(forKey key: String) -> [IncidentSummary] {
         state.withLock { st in

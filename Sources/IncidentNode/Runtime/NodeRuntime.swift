@@ -121,7 +121,7 @@ public final class NodeRuntime: Sendable {
             node: configuration.nodeID, inbox: escalations, catalog: catalog, service: service,
             overdueAfter: configuration.escalationOverdueAfter, warmup: configuration.escalationWarmup, notifier: notifier,
             templates: templates, reminderAfter: configuration.statusUpdateReminder,
-            owners: { cluster.ownerCandidates() },
+            owners: { cluster.owners },
             logger: logger.child("aether.escalation"))
         let http: HTTPServer
         do {
