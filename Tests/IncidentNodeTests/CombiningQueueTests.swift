@@ -42,7 +42,7 @@ struct CombiningQueueTests {
     @Test("submissions queued behind a running pass go in one pass; each gets its own answers in order")
     func queuedSubmissionsCombine() async throws {
         let recorder = Recorder()
-        let queue = CombiningQueue<Int, Int>(itemsPerPass: 1_000) { await recorder.pass($0) }
+        let queue = CombiningQueue<Int, Int>(itemsPerPass: 1_000) { items, _ in await recorder.pass(items) }
         try await withThrowingTaskGroup(of: (Int, [Int]).self) { group in
             group.addTask { (0, await queue.submit([1, 2])) }
             while recorder.started == 0 { await Task.yield() }  // the first pass runs, and is held
@@ -62,7 +62,7 @@ struct CombiningQueueTests {
     @Test("a pass takes queued submissions only up to its item bound; the rest go in the next")
     func passesAreBounded() async throws {
         let recorder = Recorder()
-        let queue = CombiningQueue<Int, Int>(itemsPerPass: 4) { await recorder.pass($0) }
+        let queue = CombiningQueue<Int, Int>(itemsPerPass: 4) { items, _ in await recorder.pass(items) }
         try await withThrowingTaskGroup(of: [Int].self) { group in
             group.addTask { await queue.submit([0]) }
             while recorder.started == 0 { await Task.yield() }
@@ -80,7 +80,7 @@ struct CombiningQueueTests {
     func emptySubmission() async {
         let recorder = Recorder()
         recorder.release()
-        let queue = CombiningQueue<Int, Int>(itemsPerPass: 4) { await recorder.pass($0) }
+        let queue = CombiningQueue<Int, Int>(itemsPerPass: 4) { items, _ in await recorder.pass(items) }
         #expect(await queue.submit([]).isEmpty)
         #expect(recorder.started == 0)
     }

@@ -33,9 +33,10 @@ public struct ReplicationConfiguration: Sendable, Equatable {
 ///   differing buckets are narrowed to incidents, and those incidents' records are exchanged both
 ///   ways and merged. At steady state a round costs 2 KiB per peer.
 ///
-/// Received messages arrive on transport reader threads and are queued to one inbox task; acks
-/// are sent by one acker task after the log has synced, so the order of work is simple to reason
-/// about and a slow peer never blocks the transport.
+/// Received messages arrive on transport reader threads and are queued: pushed batches to one lane
+/// per sender (applied in order, then acknowledged in order by the lane's acker once the log has
+/// synced), everything else to one inbox task. So a slow peer never blocks the transport, and one
+/// peer's large batch never holds up another peer's small one.
 final class ReplicationShell: Sendable {
     struct Waiter {
         /// Where the write's events were logged.
@@ -86,8 +87,13 @@ final class ReplicationShell: Sendable {
     private let clock: any NodeClock
     private let inbox: AsyncStream<Inbound>
     private let inboxContinuation: AsyncStream<Inbound>.Continuation
-    private let acks: AsyncStream<(NodeID, UInt64, UInt64, UInt64)>
-    private let acksContinuation: AsyncStream<(NodeID, UInt64, UInt64, UInt64)>.Continuation
+    /// Pushed batches, one lane per sender: a peer's batches are applied in order, different
+    /// peers' side by side — a peer's small batch never waits behind another's large one.
+    private let lanes = Mutex<[NodeID: AsyncStream<Inbound>.Continuation]>([:])
+    private let newLanes: AsyncStream<AsyncStream<Inbound>>
+    private let newLanesContinuation: AsyncStream<AsyncStream<Inbound>>.Continuation
+    /// What a lane acknowledges once durable: the sender, its batch and LSN, and the local LSN to wait for.
+    typealias Ack = (peer: NodeID, batch: UInt64, senderLSN: UInt64, durable: UInt64)
     /// Membership messages are handed here.
     let onMembership: @Sendable ([UInt8], PeerConnection) -> Void
 
@@ -113,7 +119,7 @@ final class ReplicationShell: Sendable {
         self.members = members
         self.onMembership = onMembership
         (inbox, inboxContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(4096))
-        (acks, acksContinuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
+        (newLanes, newLanesContinuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
     }
 
     /// Called by the transport on a reader thread: membership goes straight on, the rest is queued.
@@ -125,6 +131,16 @@ final class ReplicationShell: Sendable {
             onMembership(bytes, c)
         case .eventsAck(let batch, let lsn):
             if let peer = c.peer?.node { acknowledged(peer: peer, batch: batch, lsn: lsn) }
+        case .events where c.peer != nil:
+            let peer = c.peer!.node
+            let (lane, fresh) = lanes.withLock { l -> (AsyncStream<Inbound>.Continuation, AsyncStream<Inbound>?) in
+                if let lane = l[peer] { return (lane, nil) }
+                let (stream, lane) = AsyncStream.makeStream(of: Inbound.self, bufferingPolicy: .bufferingNewest(4096))
+                l[peer] = lane
+                return (lane, stream)
+            }
+            if let fresh { newLanesContinuation.yield(fresh) }
+            lane.yield(.message(m, from: peer, connection: c))
         default:
             inboxContinuation.yield(.message(m, from: c.peer?.node, connection: c))
         }
@@ -135,7 +151,7 @@ final class ReplicationShell: Sendable {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.pushLoop() }
             group.addTask { await self.inboxLoop() }
-            group.addTask { await self.ackLoop() }
+            group.addTask { await self.laneLoop() }
             group.addTask { await self.antiEntropyLoop() }
             group.addTask { await self.timerLoop() }
         }
@@ -144,7 +160,8 @@ final class ReplicationShell: Sendable {
     /// Stops the loops' streams.
     func stop() {
         inboxContinuation.finish()
-        acksContinuation.finish()
+        newLanesContinuation.finish()
+        for lane in lanes.withLock({ Array($0.values) }) { lane.finish() }
         feed.finish()
         let waiters = state.withLock { s in
             let w = s.waiters
@@ -264,31 +281,61 @@ final class ReplicationShell: Sendable {
     // MARK: - Inbox
 
     private func inboxLoop() async {
-        for await item in inbox {
-            guard case .message(let m, let from, let conn) = item else { continue }
-            switch m {
-            case .events(let batch, let lsn, let events):
-                // One pushed batch, one group commit: the acknowledgement waits for all of it.
-                let (local, complete) = await log.burst { await applyRemote(events, from: from, connection: conn) }
-                // A batch with events of incidents this node does not know yet is not acknowledged:
-                // the records are requested, and the sender's resend is applied once they are here.
-                if complete, let from { acksContinuation.yield((from, batch, lsn, local)) }
-            case .digestSummary(let theirs):
-                compareSummary(theirs, connection: conn)
-            case .bucketDigests(let buckets, let theirs):
-                await compareDigests(buckets: buckets, theirs: theirs, connection: conn)
-            case .records(let records):
-                await log.burst { await merge(records) }
-            case .recordRequest(let ids):
-                await sendRecords(ids, connection: conn)
-            case .catalog(let events):
-                do { _ = try catalog.applyRemote(events) } catch {
-                    logger.warn("could not apply catalog changes", metadata: ["error": "\(error)"])
-                }
-            default:
-                break
+        for await item in inbox { _ = await handle(item) }
+    }
+
+    /// Runs each sender's lane of pushed batches.
+    private func laneLoop() async {
+        await withDiscardingTaskGroup { group in
+            for await lane in newLanes {
+                group.addTask { await self.runLane(lane) }
             }
         }
+    }
+
+    /// One sender's lane: applies its batches in order, and beside that acknowledges each, in
+    /// order, once what it needs is durable.
+    private func runLane(_ lane: AsyncStream<Inbound>) async {
+        let (acks, pending) = AsyncStream.makeStream(of: Ack.self, bufferingPolicy: .unbounded)
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.acknowledge(acks) }
+            for await item in lane {
+                if let ack = await handle(item) { pending.yield(ack) }
+            }
+            pending.finish()
+        }
+    }
+
+    /// Handles one received message (from the inbox or a sender's lane); for a pushed batch that
+    /// was applied whole, returns what to acknowledge.
+    private func handle(_ item: Inbound) async -> Ack? {
+        guard case .message(let m, let from, let conn) = item else { return nil }
+        switch m {
+        case .events(let batch, let lsn, let events):
+            // One pushed batch, one group commit: the acknowledgement waits for all of it.
+            let (local, complete) = await log.burst { await applyRemote(events, from: from, connection: conn) }
+            // A batch with events of incidents this node does not know yet is not acknowledged:
+            // the records are requested, and the sender's resend is applied once they are here.
+            guard complete, let from else { return nil }
+            // Events of the batch already held were logged by whoever applied them first, inside
+            // the same incident actor step: everything logged by now covers them.
+            return (from, batch, lsn, max(local, log.nextLSN - 1))
+        case .digestSummary(let theirs):
+            compareSummary(theirs, connection: conn)
+        case .bucketDigests(let buckets, let theirs):
+            await compareDigests(buckets: buckets, theirs: theirs, connection: conn)
+        case .records(let records):
+            await log.burst { await merge(records) }
+        case .recordRequest(let ids):
+            await sendRecords(ids, connection: conn)
+        case .catalog(let events):
+            do { _ = try catalog.applyRemote(events) } catch {
+                logger.warn("could not apply catalog changes", metadata: ["error": "\(error)"])
+            }
+        default:
+            break
+        }
+        return nil
     }
 
     private func applyRemote(_ all: [IncidentEvent], from: NodeID?, connection: PeerConnection) async -> (UInt64, Bool) {
@@ -323,14 +370,13 @@ final class ReplicationShell: Sendable {
         return (lsn, complete)
     }
 
-    private func ackLoop() async {
-        for await (peer, batch, senderLSN, localLSN) in acks {
-            // Duplicates logged earlier may still be in flight to disk: wait for everything so far.
-            let wait = max(localLSN, log.nextLSN - 1)
-            if wait > 0 {
-                do { try await log.waitDurable(wait) } catch { continue }  // never ack what is not durable
+    /// Sends a lane's acknowledgements, each once its events are durable here.
+    private func acknowledge(_ acks: AsyncStream<Ack>) async {
+        for await ack in acks {
+            if ack.durable > 0 {
+                do { try await log.waitDurable(ack.durable) } catch { continue }  // never ack what is not durable
             }
-            transport.send(.eventsAck(batch: batch, lsn: senderLSN), to: peer)
+            transport.send(.eventsAck(batch: ack.batch, lsn: ack.senderLSN), to: ack.peer)
         }
     }
 

@@ -28,9 +28,13 @@ struct LocalIngest: Sendable {
     let sequencer: EventSequencer
     let actorNames: StringInterner
 
+    /// Keys handled between two calls of a pass's `between` hook.
+    static let keysBetweenHooks = 32
+
     /// Ingests `items` key by key (first-seen order; in arrival order within a key). A run of
-    /// consecutive triggers for a key from the same actor is one attach (or one opening).
-    func run(_ items: [Item]) async -> [Outcome] {
+    /// consecutive triggers for a key from the same actor is one attach (or one opening). Every
+    /// `keysBetweenHooks` keys it calls `between` (the combining queue serves urgent alerts there).
+    func run(_ items: [Item], between: @Sendable () async -> Void = {}) async -> [Outcome] {
         let now = sequencer.now
         var order: [String] = []
         var groups: [String: [Int]] = [:]
@@ -41,6 +45,7 @@ struct LocalIngest: Sendable {
         var outcomes = [Outcome](repeating: Outcome(), count: items.count)
         let actors = await directory.route(order)
         for (k, key) in order.enumerated() {
+            if k > 0 && k % Self.keysBetweenHooks == 0 { await between() }
             let members = groups[key]!
             do { try await ingest(key: key, members, of: items, actor: actors[k], now: now, into: &outcomes) } catch {
                 for n in members where outcomes[n].lsn == 0 && outcomes[n].incident == nil { outcomes[n].error = error }

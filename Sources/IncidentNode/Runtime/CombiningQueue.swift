@@ -1,3 +1,4 @@
+import PosixIO
 import Synchronization
 
 /// Runs concurrent submissions through one `pass` at a time, each pass over everything that was
@@ -7,27 +8,52 @@ import Synchronization
 /// grows with the load on the disk; with nothing running, a submission runs its own pass at once,
 /// on its own task. A pass gets the submissions' items concatenated in arrival order and answers
 /// one `Answer` per item, in the same order.
+///
+/// **Pacing.** With a `pace` (the cluster's: every event a pass makes is also pushed to and applied
+/// on each peer), a pass of at least `paceMinItems` items is followed by a pause: the next pass
+/// starts no sooner than `pace` after it started, so it takes more submissions and makes fewer
+/// events per alert — under a storm the nodes spend their CPU on alerts rather than on per-event
+/// overhead, and queues stay short. *Urgent* submissions (small, and free to overtake: see
+/// `submit`) are not paced: during the pause each gets a pass of its own at once, and a running
+/// pass whose submissions all commute serves them whenever it calls its `between` hook.
 final class CombiningQueue<Item: Sendable, Answer: Sendable>: Sendable {
     private struct Waiting {
         var items: [Item]
         var continuation: CheckedContinuation<[Answer], Never>
+        var urgent: Bool
+        var commutes: Bool
     }
 
     private struct State {
         var waiting: [Waiting] = []
         var running = false
+        /// The drain pausing between passes; resumed early by an urgent submission.
+        var pause: CheckedContinuation<Void, Never>?
+        /// Counts pauses, so a timer only ends the wait it was set for.
+        var pauseNumber: UInt64 = 0
     }
 
     private let state = Mutex(State())
-    private let pass: @Sendable ([Item]) async -> [Answer]
+    private let pass: @Sendable ([Item], _ between: @Sendable () async -> Void) async -> [Answer]
     /// A pass stops taking submissions once it holds this many items (the rest wait for the next).
     private let itemsPerPass: Int
+    /// The least time between the starts of two passes after a large one (zero: no pacing).
+    private let pace: @Sendable () -> Duration
+    private let paceMinItems: Int
 
     /// - Parameters:
     ///   - itemsPerPass: bounds one pass (and so the wait of the submissions behind it).
-    ///   - pass: handles items in order; must answer exactly one `Answer` per item.
-    init(itemsPerPass: Int, pass: @escaping @Sendable ([Item]) async -> [Answer]) {
+    ///   - pace: read before each pass that follows a large one; zero turns pacing off.
+    ///   - paceMinItems: the size from which a pass is followed by a pause.
+    ///   - pass: handles items in order; must answer exactly one `Answer` per item. It may call
+    ///     `between` at points where urgent submissions can be handled before it goes on.
+    init(
+        itemsPerPass: Int, pace: @escaping @Sendable () -> Duration = { .zero }, paceMinItems: Int = 256,
+        pass: @escaping @Sendable ([Item], _ between: @Sendable () async -> Void) async -> [Answer]
+    ) {
         self.itemsPerPass = itemsPerPass
+        self.pace = pace
+        self.paceMinItems = paceMinItems
         self.pass = pass
     }
 
@@ -35,7 +61,11 @@ final class CombiningQueue<Item: Sendable, Answer: Sendable>: Sendable {
     var waitingCount: Int { state.withLock { $0.waiting.count } }
 
     /// Handles `items` (alone, or in a pass with other submissions) and returns their answers.
-    func submit(_ items: [Item]) async -> [Answer] {
+    /// - Parameters:
+    ///   - urgent: not held by pacing: run during a pause, ahead of the submissions that wait.
+    ///   - commutes: the outcome is the same whichever order this and other commuting submissions
+    ///     run in. An urgent submission never overtakes one that does not commute.
+    func submit(_ items: [Item], urgent: Bool = false, commutes: Bool = false) async -> [Answer] {
         if items.isEmpty { return [] }
         let leads = state.withLock { s -> Bool in
             guard !s.running else { return false }
@@ -43,23 +73,34 @@ final class CombiningQueue<Item: Sendable, Answer: Sendable>: Sendable {
             return true
         }
         if leads {
-            let answers = await run(items)
+            let answers = await run(items, commutes: commutes)
             handOver()
             return answers
         }
         return await withCheckedContinuation { c in
-            let starts = state.withLock { s -> Bool in
-                s.waiting.append(Waiting(items: items, continuation: c))
-                guard !s.running else { return false }
+            let (starts, pause) = state.withLock { s -> (Bool, CheckedContinuation<Void, Never>?) in
+                s.waiting.append(Waiting(items: items, continuation: c, urgent: urgent, commutes: commutes))
+                guard !s.running else {
+                    guard urgent else { return (false, nil) }
+                    defer { s.pause = nil }
+                    return (false, s.pause)
+                }
                 s.running = true
-                return true
+                return (true, nil)
             }
+            pause?.resume()
             if starts { Task { await self.drain() } }
         }
     }
 
-    private func run(_ items: [Item]) async -> [Answer] {
-        let answers = await pass(items)
+    /// Runs one pass; a pass of commuting submissions serves urgent ones between its steps.
+    private func run(_ items: [Item], commutes: Bool) async -> [Answer] {
+        let answers: [Answer]
+        if commutes {
+            answers = await pass(items) { await self.serveUrgent() }
+        } else {
+            answers = await pass(items) {}
+        }
         precondition(answers.count == items.count, "a combining pass answered \(answers.count) items of \(items.count)")
         return answers
     }
@@ -73,9 +114,15 @@ final class CombiningQueue<Item: Sendable, Answer: Sendable>: Sendable {
         if more { Task { await self.drain() } }
     }
 
-    /// Runs passes over the queued submissions until none is left.
+    /// Runs passes over the queued submissions until none is left, pausing after large ones.
     private func drain() async {
+        var lastStart: UInt64 = 0
+        var lastSize = 0
         while true {
+            if lastSize >= paceMinItems {
+                let pace = pace()
+                if pace > .zero { await pause(until: lastStart + UInt64(pace.wholeMilliseconds) * 1_000_000) }
+            }
             let taken = state.withLock { s -> [Waiting] in
                 guard !s.waiting.isEmpty else {
                     s.running = false
@@ -91,12 +138,77 @@ final class CombiningQueue<Item: Sendable, Answer: Sendable>: Sendable {
                 return Array(s.waiting[..<end])
             }
             if taken.isEmpty { return }
-            let answers = await run(taken.flatMap(\.items))
-            var start = 0
-            for w in taken {
-                w.continuation.resume(returning: Array(answers[start..<start + w.items.count]))
-                start += w.items.count
+            lastStart = monotonicNanos()
+            lastSize = taken.reduce(0) { $0 + $1.items.count }
+            await runAndAnswer(taken, commutes: taken.allSatisfy(\.commutes))
+        }
+    }
+
+    /// Waits until `deadline` (monotonic ns), running each urgent submission that arrives meanwhile.
+    private func pause(until deadline: UInt64) async {
+        while monotonicNanos() < deadline {
+            let urgent = takeUrgent()
+            if !urgent.isEmpty {
+                await runAndAnswer(urgent, commutes: false)
+                continue
             }
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let number = state.withLock { s -> UInt64? in
+                    if s.waiting.contains(where: \.urgent) { return nil }
+                    s.pause = c
+                    s.pauseNumber += 1
+                    return s.pauseNumber
+                }
+                guard let number else {
+                    c.resume()
+                    return
+                }
+                let now = monotonicNanos()
+                let left = deadline > now ? deadline - now : 0
+                Task {
+                    try? await Task.sleep(nanoseconds: left)
+                    let waiter = self.state.withLock { s -> CheckedContinuation<Void, Never>? in
+                        guard s.pauseNumber == number else { return nil }
+                        defer { s.pause = nil }
+                        return s.pause
+                    }
+                    waiter?.resume()
+                }
+            }
+        }
+    }
+
+    /// Removes the urgent submissions that no non-commuting submission waits ahead of.
+    private func takeUrgent() -> [Waiting] {
+        state.withLock { s in
+            var taken: [Waiting] = []
+            var kept: [Waiting] = []
+            var blocked = false
+            for w in s.waiting {
+                if w.urgent && !blocked {
+                    taken.append(w)
+                } else {
+                    if !w.commutes { blocked = true }
+                    kept.append(w)
+                }
+            }
+            if !taken.isEmpty { s.waiting = kept }
+            return taken
+        }
+    }
+
+    /// Handles the urgent submissions waiting now (called by a running pass of commuting items).
+    private func serveUrgent() async {
+        let urgent = takeUrgent()
+        if !urgent.isEmpty { await runAndAnswer(urgent, commutes: false) }
+    }
+
+    private func runAndAnswer(_ taken: [Waiting], commutes: Bool) async {
+        let answers = await run(taken.flatMap(\.items), commutes: commutes)
+        var start = 0
+        for w in taken {
+            w.continuation.resume(returning: Array(answers[start..<start + w.items.count]))
+            start += w.items.count
         }
     }
 }

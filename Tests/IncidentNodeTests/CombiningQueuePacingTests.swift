@@ -1,0 +1,139 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import IncidentNode
+
+/// Pacing in the combining queue: after a large pass the next one waits for its turn, so it takes
+/// more submissions; urgent submissions are not held by that wait, and never overtake one that
+/// does not commute.
+@Suite("Combining queue: pacing and urgent submissions")
+struct CombiningQueuePacingTests {
+    /// Records each pass (its items, and whether it ran inside another pass's `between` hook); the
+    /// first pass is held until `release`, and calls its hook once released.
+    final class Passes: Sendable {
+        let log = Mutex<[(items: [Int], nested: Bool)]>([])
+        let depth = Mutex(0)
+        let gate = Mutex<(held: Bool, waiter: CheckedContinuation<Void, Never>?)>((true, nil))
+
+        func pass(_ items: [Int], between: @Sendable () async -> Void) async -> [Int] {
+            let nested = depth.withLock { d in
+                defer { d += 1 }
+                return d > 0
+            }
+            log.withLock { $0.append((items, nested)) }
+            if !nested {
+                await withCheckedContinuation { c in
+                    let wait = gate.withLock { g -> Bool in
+                        guard g.held else { return false }
+                        g.waiter = c
+                        return true
+                    }
+                    if !wait { c.resume() }
+                }
+                await between()
+            }
+            depth.withLock { $0 -= 1 }
+            return items.map { -$0 }
+        }
+
+        func release() {
+            let waiter = gate.withLock { g in
+                g.held = false
+                defer { g.waiter = nil }
+                return g.waiter
+            }
+            waiter?.resume()
+        }
+
+        var items: [[Int]] { log.withLock { $0.map(\.items) } }
+        var nested: [Bool] { log.withLock { $0.map(\.nested) } }
+    }
+
+    static func queue(_ passes: Passes, pace: Duration) -> CombiningQueue<Int, Int> {
+        CombiningQueue(itemsPerPass: 1_000, pace: { pace }, paceMinItems: 2) { items, between in
+            await passes.pass(items, between: between)
+        }
+    }
+
+    @Test("after a large pass the next starts no sooner than the pace, and takes everything queued meanwhile")
+    func largePassesArePaced() async throws {
+        let passes = Passes()
+        let queue = Self.queue(passes, pace: .milliseconds(300))
+        let started = ContinuousClock.now
+        async let a = queue.submit([1])
+        try await waitUntil { passes.items.count == 1 }
+        async let b = queue.submit([2, 3])
+        try await waitUntil { queue.waitingCount == 1 }
+        passes.release()
+        #expect(await a == [-1])
+        #expect(await b == [-2, -3])  // the drain's first pass is not paced
+        async let c = queue.submit([4])
+        async let d = queue.submit([5])
+        #expect(await c == [-4])
+        #expect(await d == [-5])
+        #expect(passes.items == [[1], [2, 3], [4, 5]], "c and d waited out the pause together")
+        #expect(ContinuousClock.now - started >= .milliseconds(300))
+    }
+
+    @Test("an urgent submission runs during the pause, before the submissions that wait")
+    func urgentRunsDuringThePause() async throws {
+        let passes = Passes()
+        let queue = Self.queue(passes, pace: .seconds(2))
+        async let a = queue.submit([1])
+        try await waitUntil { passes.items.count == 1 }
+        async let b = queue.submit([2, 3])
+        try await waitUntil { queue.waitingCount == 1 }
+        passes.release()
+        _ = await (a, b)
+        let waiting = Task { await queue.submit([4, 5, 6], commutes: true) }  // paced: waits 2 s
+        try await waitUntil { queue.waitingCount == 1 }
+        #expect(await queue.submit([9], urgent: true, commutes: true) == [-9])
+        #expect(queue.waitingCount == 1, "the paced submission still waits")
+        #expect(passes.items == [[1], [2, 3], [9]])
+        #expect(await waiting.value == [-4, -5, -6])
+        #expect(passes.items == [[1], [2, 3], [9], [4, 5, 6]])
+    }
+
+    @Test("an urgent submission never overtakes a waiting one that does not commute")
+    func urgentWaitsBehindNonCommuting() async throws {
+        let passes = Passes()
+        let queue = Self.queue(passes, pace: .milliseconds(300))
+        async let a = queue.submit([1])
+        try await waitUntil { passes.items.count == 1 }
+        async let b = queue.submit([2, 3])
+        try await waitUntil { queue.waitingCount == 1 }
+        passes.release()
+        _ = await (a, b)
+        async let resolve = queue.submit([7], commutes: false)
+        try await waitUntil { queue.waitingCount == 1 }
+        async let trigger = queue.submit([9], urgent: true, commutes: true)
+        #expect(await trigger == [-9])
+        #expect(await resolve == [-7])
+        #expect(passes.items == [[1], [2, 3], [7, 9]], "the urgent trigger went in the paced pass, after the resolve")
+    }
+
+    @Test("a running pass of commuting submissions serves urgent ones at its hook; another pass does not")
+    func runningPassServesUrgentAtItsHook() async throws {
+        for commutes in [true, false] {
+            let passes = Passes()
+            let queue = Self.queue(passes, pace: .zero)
+            async let a = queue.submit([1, 2], commutes: commutes)
+            try await waitUntil { passes.items.count == 1 }
+            async let urgent = queue.submit([9], urgent: true, commutes: true)
+            try await waitUntil { queue.waitingCount == 1 }
+            passes.release()
+            _ = await (a, urgent)
+            #expect(passes.items == [[1, 2], [9]])
+            #expect(passes.nested == [false, commutes], "served inside the running pass only when it commutes")
+        }
+    }
+
+    private func waitUntil(_ condition: () -> Bool) async throws {
+        for _ in 0..<10_000 {
+            if condition() { return }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        Issue.record("condition not reached within 10 s")
+    }
+}
