@@ -8,7 +8,7 @@ public struct WALConfiguration: Sendable, Equatable {
     public var groupCommitBytesMax = 8 << 20
     /// Appends wait (back-pressure) while this many bytes are waiting for the writer.
     public var pendingBytesMax = 64 << 20
-    /// How long open bursts (`EventLog.beginBurst`) may keep an append from waking the writer.
+    /// How long open bursts (`EventLog.burst`) may keep their appends from waking the writer.
     public var burstHoldNanos: UInt64 = 5_000_000
     /// How far ahead of the records the segment being written is extended with zeros, so that an
     /// fsync of the records changes no file metadata (`SegmentedLog`).
@@ -42,7 +42,7 @@ public final class EventLog: Sendable {
         var syncCount = 0
         var compactRequest: UInt64?
         var compactDone: [CheckedContinuation<Int, any Error>] = []
-        /// Bursts in progress (`beginBurst`): their appends do not wake the writer.
+        /// Bursts in progress (`burst`): their appends do not wake the writer.
         var bursts = 0
         /// When the bursts in progress began (monotonic ns), while there are any.
         var burstsSince: UInt64 = 0
@@ -102,9 +102,12 @@ public final class EventLog: Sendable {
             state.pendingCount += 1
             let lsn = state.nextLSN
             state.nextLSN += 1
-            // A burst holds the wake-up for a few milliseconds at most: one that did not end (a
-            // stuck caller) must not keep everyone else's records from the disk.
-            if state.writerWaiting && (state.bursts == 0 || monotonicNanos() - state.burstsSince > configuration.burstHoldNanos) {
+            // Only a burst's own appends hold the wake-up (others' records — a write someone waits
+            // for — go to disk at once), and for a few milliseconds at most: a burst that did not
+            // end (a stuck caller) must not keep its records from the disk.
+            if state.writerWaiting
+                && (!Self.appendingInBurst || state.bursts == 0 || monotonicNanos() - state.burstsSince > configuration.burstHoldNanos)
+            {
                 state.writerWaiting = false  // one wake-up is enough
                 lock.broadcast()
             }
@@ -113,11 +116,11 @@ public final class EventLog: Sendable {
         return try result.get()
     }
 
-    /// Starts a burst of appends that will be waited for together (one batch pushed by a peer):
-    /// until `endBurst()`, an append does not wake an idle writer, so the burst goes to disk
-    /// in one group commit instead of its first record alone and the rest behind that fsync. A
-    /// writer already busy still takes whatever is queued when its fsync ends.
-    public func beginBurst() {
+    /// Whether the current task is inside `burst`.
+    @TaskLocal private static var appendingInBurst = false
+
+    /// Starts a burst of appends that will be waited for together (one batch pushed by a peer).
+    private func beginBurst() {
         lock.withLock {
             if state.bursts == 0 { state.burstsSince = monotonicNanos() }
             state.bursts += 1
@@ -125,7 +128,7 @@ public final class EventLog: Sendable {
     }
 
     /// Ends a burst: wakes the writer for what is queued.
-    public func endBurst() {
+    private func endBurst() {
         lock.withLock {
             state.bursts -= 1
             if state.pendingCount > 0 && state.writerWaiting {
@@ -135,11 +138,15 @@ public final class EventLog: Sendable {
         }
     }
 
-    /// Runs `body` as one burst (`beginBurst` … `endBurst`).
-    public func burst<T>(_ body: () async -> T) async -> T {
+    /// Runs `body` as one burst of appends that will be waited for together (one batch pushed by
+    /// a peer): until it ends, the appends `body`'s task makes do not wake an idle writer, so the
+    /// burst goes to disk in one group commit instead of its first record alone and the rest
+    /// behind that fsync. Appends by other tasks still wake it, and a writer already busy takes
+    /// whatever is queued when its fsync ends.
+    public func burst<T>(_ body: () async throws -> T) async rethrows -> T {
         beginBurst()
         defer { endBurst() }
-        return await body()
+        return try await Self.$appendingInBurst.withValue(true) { try await body() }
     }
 
     /// Queues one record given as bytes.

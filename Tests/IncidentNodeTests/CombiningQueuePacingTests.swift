@@ -113,11 +113,11 @@ struct CombiningQueuePacingTests {
         #expect(passes.items == [[1], [2, 3], [7, 9]], "the urgent trigger went in the paced pass, after the resolve")
     }
 
-    @Test("a running pass of commuting submissions serves urgent ones at its hook; another pass does not")
+    @Test("while pacing, a running pass of commuting submissions serves urgent ones at its hook; another pass does not")
     func runningPassServesUrgentAtItsHook() async throws {
         for commutes in [true, false] {
             let passes = Passes()
-            let queue = Self.queue(passes, pace: .zero)
+            let queue = Self.queue(passes, pace: .milliseconds(300))
             async let a = queue.submit([1, 2], commutes: commutes)
             try await waitUntil { passes.items.count == 1 }
             async let urgent = queue.submit([9], urgent: true, commutes: true)

@@ -1,6 +1,7 @@
 import IncidentCore
 import IncidentSimulation
 import PosixIO
+import Synchronization
 import Testing
 
 @testable import IncidentStorage
@@ -227,14 +228,39 @@ private func appendOnThread(_ log: EventLog, count: Int, size: Int) async -> (In
             // A long hold, so that a pause of the test's thread cannot end it early.
             let log = try await idleLog(burstHoldNanos: 10_000_000_000)
             let before = log.syncCount
-            log.beginBurst()
-            var last: UInt64 = 0
-            for lsn in UInt64(2)...50 { last = try log.append(payload(for: lsn, size: 10)) }
-            try await Task.sleep(for: .milliseconds(50))
-            #expect(log.durableLSN == 1 && log.syncCount == before, "an idle writer was woken inside the burst")
-            log.endBurst()
+            let last = try await log.burst { () async throws -> UInt64 in
+                var last: UInt64 = 0
+                for lsn in UInt64(2)...50 { last = try log.append(payload(for: lsn, size: 10)) }
+                try await Task.sleep(for: .milliseconds(50))
+                #expect(log.durableLSN == 1 && log.syncCount == before, "an idle writer was woken inside the burst")
+                return last
+            }
             try await log.waitDurable(last)
             #expect(log.syncCount == before + 1, "\(log.syncCount - before) fsyncs for one burst")
+            await log.close()
+        }
+    }
+
+    @Test("while a burst is open, another task's append wakes the writer at once")
+    func othersAppendsAreNotHeldByABurst() async throws {
+        try await withTimeout(seconds: 5) {
+            let log = try await idleLog(burstHoldNanos: 10_000_000_000)
+            let inBurst = Mutex<UInt64>(0)
+            let ended = Mutex(false)
+            let burst = Task {
+                await log.burst {
+                    inBurst.withLock { $0 = (try? log.append(payload(for: 2, size: 10))) ?? 0 }
+                    try? await Task.sleep(for: .seconds(2))
+                }
+                ended.withLock { $0 = true }
+            }
+            while inBurst.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(1)) }
+            let other = try log.append(payload(for: 3, size: 10))
+            let appended = ContinuousClock.now
+            try await log.waitDurable(other)
+            // The burst lasts 2 s: an append held by it would be durable only after that.
+            #expect(!ended.withLock { $0 } && ContinuousClock.now - appended < .seconds(1), "the append waited for the burst to end")
+            await burst.value
             await log.close()
         }
     }
@@ -243,13 +269,13 @@ private func appendOnThread(_ log: EventLog, count: Int, size: Int) async -> (In
     func stuckBurstDoesNotStallTheLog() async throws {
         try await withTimeout(seconds: 10) {
             let log = try await idleLog()
-            log.beginBurst()  // and never ended before the checks below
-            _ = try log.append(payload(for: 2, size: 10))
-            try await Task.sleep(for: .milliseconds(20))  // past the hold
-            let other = try log.append(payload(for: 3, size: 10))
-            try await log.waitDurable(other)
-            #expect(log.durableLSN >= other)
-            log.endBurst()
+            try await log.burst { () async throws in  // does not end before the checks below
+                _ = try log.append(payload(for: 2, size: 10))
+                try await Task.sleep(for: .milliseconds(20))  // past the hold
+                let later = try log.append(payload(for: 3, size: 10))
+                try await log.waitDurable(later)
+                #expect(log.durableLSN >= later)
+            }
             await log.close()
         }
     }
@@ -258,11 +284,12 @@ private func appendOnThread(_ log: EventLog, count: Int, size: Int) async -> (In
     func appendsDuringABurstAreWrittenAtItsEnd() async throws {
         try await withTimeout(seconds: 10) {
             let (log, _) = try EventLog.open(fs: SimDisk()) { _, _ in }
-            log.beginBurst()
-            let lsn = try log.append(payload(for: 1, size: 10))
-            let waiter = Task { try await log.waitDurable(lsn) }
-            try await Task.sleep(for: .milliseconds(20))
-            log.endBurst()
+            let waiter = try await log.burst { () async throws -> Task<Void, any Error> in
+                let lsn = try log.append(payload(for: 1, size: 10))
+                let waiter = Task { try await log.waitDurable(lsn) }
+                try await Task.sleep(for: .milliseconds(20))
+                return waiter
+            }
             try await waiter.value
             // With no burst open, an append wakes the writer at once.
             let next = try log.append(payload(for: 2, size: 10))

@@ -93,10 +93,11 @@ final class CombiningQueue<Item: Sendable, Answer: Sendable>: Sendable {
         }
     }
 
-    /// Runs one pass; a pass of commuting submissions serves urgent ones between its steps.
+    /// Runs one pass; while pacing is on, a pass of commuting submissions serves urgent ones
+    /// between its steps.
     private func run(_ items: [Item], commutes: Bool) async -> [Answer] {
         let answers: [Answer]
-        if commutes {
+        if commutes && pace() > .zero {
             answers = await pass(items) { await self.serveUrgent() }
         } else {
             answers = await pass(items) {}
