@@ -91,7 +91,9 @@ extension NodeTests {
                 _ = try other.ok("node.info")
                 _ = try other.ok("alert.ingest", ["title": "during a stall", "dedup_key": "stall-1"])
                 let latency = seconds(since: t)
-                #expect(latency < 0.5, "another client waited \(latency) s during a stall")
+                // Served while the stall lasts (the staller is answered only at the 1 s timeout),
+                // not after it: a stalled line never holds up other connections.
+                #expect(latency < 0.9, "another client waited \(latency) s during a stall")
                 // The staller gets bad_request after the timeout and is closed.
                 let r = try staller.readResponse()
                 let waited = seconds(since: start)
