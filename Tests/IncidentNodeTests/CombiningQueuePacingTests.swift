@@ -14,7 +14,7 @@ struct CombiningQueuePacingTests {
     final class Passes: Sendable {
         let log = Mutex<[(items: [Int], nested: Bool)]>([])
         let depth = Mutex(0)
-        let gate = Mutex<(held: Bool, waiter: CheckedContinuation<Void, Never>?)>((true, nil))
+        let gate = Gate()
 
         func pass(_ items: [Int], between: @Sendable () async -> Void) async -> [Int] {
             let nested = depth.withLock { d in
@@ -23,28 +23,14 @@ struct CombiningQueuePacingTests {
             }
             log.withLock { $0.append((items, nested)) }
             if !nested {
-                await withCheckedContinuation { c in
-                    let wait = gate.withLock { g -> Bool in
-                        guard g.held else { return false }
-                        g.waiter = c
-                        return true
-                    }
-                    if !wait { c.resume() }
-                }
+                await gate.wait()
                 await between()
             }
             depth.withLock { $0 -= 1 }
             return items.map { -$0 }
         }
 
-        func release() {
-            let waiter = gate.withLock { g in
-                g.held = false
-                defer { g.waiter = nil }
-                return g.waiter
-            }
-            waiter?.resume()
-        }
+        func release() { gate.open() }
 
         var items: [[Int]] { log.withLock { $0.map(\.items) } }
         var nested: [Bool] { log.withLock { $0.map(\.nested) } }
@@ -61,13 +47,7 @@ struct CombiningQueuePacingTests {
         let passes = Passes()
         let queue = Self.queue(passes, pace: .milliseconds(300))
         let started = ContinuousClock.now
-        async let a = queue.submit([1])
-        try await waitUntil { passes.items.count == 1 }
-        async let b = queue.submit([2, 3])
-        try await waitUntil { queue.waitingCount == 1 }
-        passes.release()
-        #expect(await a == [-1])
-        #expect(await b == [-2, -3])  // the drain's first pass is not paced
+        try await pauseAfterALargePass(queue, passes)
         async let c = queue.submit([4])
         async let d = queue.submit([5])
         #expect(await c == [-4])
@@ -80,12 +60,7 @@ struct CombiningQueuePacingTests {
     func urgentRunsDuringThePause() async throws {
         let passes = Passes()
         let queue = Self.queue(passes, pace: .seconds(2))
-        async let a = queue.submit([1])
-        try await waitUntil { passes.items.count == 1 }
-        async let b = queue.submit([2, 3])
-        try await waitUntil { queue.waitingCount == 1 }
-        passes.release()
-        _ = await (a, b)
+        try await pauseAfterALargePass(queue, passes)
         let waiting = Task { await queue.submit([4, 5, 6], commutes: true) }  // paced: waits 2 s
         try await waitUntil { queue.waitingCount == 1 }
         #expect(await queue.submit([9], urgent: true, commutes: true) == [-9])
@@ -99,12 +74,7 @@ struct CombiningQueuePacingTests {
     func urgentWaitsBehindNonCommuting() async throws {
         let passes = Passes()
         let queue = Self.queue(passes, pace: .milliseconds(300))
-        async let a = queue.submit([1])
-        try await waitUntil { passes.items.count == 1 }
-        async let b = queue.submit([2, 3])
-        try await waitUntil { queue.waitingCount == 1 }
-        passes.release()
-        _ = await (a, b)
+        try await pauseAfterALargePass(queue, passes)
         async let resolve = queue.submit([7], commutes: false)
         try await waitUntil { queue.waitingCount == 1 }
         async let trigger = queue.submit([9], urgent: true, commutes: true)
@@ -127,6 +97,18 @@ struct CombiningQueuePacingTests {
             #expect(passes.items == [[1, 2], [9]])
             #expect(passes.nested == [false, commutes], "served inside the running pass only when it commutes")
         }
+    }
+
+    /// Runs a first pass (held until released), then a large one behind it, after which the
+    /// queue's drain pauses.
+    private func pauseAfterALargePass(_ queue: CombiningQueue<Int, Int>, _ passes: Passes) async throws {
+        async let a = queue.submit([1])
+        try await waitUntil { passes.items.count == 1 }
+        async let b = queue.submit([2, 3])
+        try await waitUntil { queue.waitingCount == 1 }
+        passes.release()
+        #expect(await a == [-1])
+        #expect(await b == [-2, -3])  // the drain's first pass is not paced
     }
 
     private func waitUntil(_ condition: () -> Bool) async throws {

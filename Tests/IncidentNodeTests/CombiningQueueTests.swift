@@ -12,29 +12,15 @@ struct CombiningQueueTests {
     /// A pass that records its sizes and can be held until released.
     final class Recorder: Sendable {
         let sizes = Mutex<[Int]>([])
-        let gate = Mutex<(held: Bool, waiter: CheckedContinuation<Void, Never>?)>((true, nil))
+        let gate = Gate()
 
         func pass(_ items: [Int]) async -> [Int] {
             sizes.withLock { $0.append(items.count) }
-            await withCheckedContinuation { c in
-                let wait = gate.withLock { g -> Bool in
-                    guard g.held else { return false }
-                    g.waiter = c
-                    return true
-                }
-                if !wait { c.resume() }
-            }
+            await gate.wait()
             return items.map { $0 * 10 }
         }
 
-        func release() {
-            let waiter = gate.withLock { g in
-                g.held = false
-                defer { g.waiter = nil }
-                return g.waiter
-            }
-            waiter?.resume()
-        }
+        func release() { gate.open() }
 
         var started: Int { sizes.withLock { $0.count } }
     }
@@ -121,5 +107,32 @@ struct CombiningQueueTests {
             try await Task.sleep(for: .milliseconds(1))
         }
         Issue.record("condition not reached within 10 s")
+    }
+}
+
+/// Holds whoever waits on it until it is opened (then lets everyone through).
+final class Gate: Sendable {
+    private let state = Mutex<(open: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+
+    /// Returns once the gate is open (at once if it is).
+    func wait() async {
+        await withCheckedContinuation { c in
+            let wait = state.withLock { g -> Bool in
+                guard !g.open else { return false }
+                g.waiter = c
+                return true
+            }
+            if !wait { c.resume() }
+        }
+    }
+
+    /// Opens the gate for good, letting the one waiting through.
+    func open() {
+        let waiter = state.withLock { g in
+            g.open = true
+            defer { g.waiter = nil }
+            return g.waiter
+        }
+        waiter?.resume()
     }
 }
