@@ -4,6 +4,10 @@ import IncidentCore
 public struct ClusterSimulationConfiguration: Sendable {
     /// Nodes in the cluster.
     public var nodeCount = 3
+    /// Regions the nodes are spread over (node i in region `i % regionCount`): alerts are decided
+    /// within the region they arrive in, so with more than one region the same key can open an
+    /// incident in each, which its owner must merge (`Rendezvous.deciders`).
+    public var regionCount = 1
     /// Alerts the workload sends.
     public var alertCount = 100
     /// Distinct dedup keys.
@@ -56,6 +60,7 @@ public struct ClusterSimulationConfiguration: Sendable {
         c.network.duplicateRate = Double(random.int(in: 0...3)) / 100
         c.network.slowChance = Double(random.int(in: 0...5)) / 100
         c.faults = .random(count: 1...4)
+        c.regionCount = random.chance(0.25) ? 2 : 1
         return c
     }
 
@@ -64,6 +69,7 @@ public struct ClusterSimulationConfiguration: Sendable {
         "\(nodeCount) nodes, \(alertCount) alerts over \(keyCount) keys in \(workloadMillis) ms (hot \(Int(hotKeyShare * 100))%), "
             + "loss \(Int(network.lossRate * 100))%, dup \(Int(network.duplicateRate * 100))%, "
             + "delay \(network.delayMinMillis)-\(network.delayMaxMillis) ms (slow \(Int(network.slowChance * 100))%)"
+            + (regionCount > 1 ? ", \(regionCount) regions" : "")
             + (node.bugs.isEmpty ? "" : ", bugs \(node.bugs.map(\.rawValue).sorted())")
     }
 }

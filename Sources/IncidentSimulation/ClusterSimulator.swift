@@ -67,7 +67,7 @@ public struct ClusterSimulator {
             let id = NodeID("node\(i)")
             nodes.append(
                 SimNode(index: i, id: id, address: addresses[i], seeds: addresses.filter { $0 != addresses[i] },
-                    configuration: configuration.node))
+                    region: "region\(i % max(1, configuration.regionCount))", configuration: configuration.node))
             nodeIndex[id] = i
             addressIndex[addresses[i]] = i
         }

@@ -18,6 +18,9 @@ public struct SimNode {
     public let id: NodeID
     /// Its gossip address.
     public let address: String
+    /// Its region (alerts are decided among the nodes of the region they arrive in). The
+    /// simulated quorum does not prefer a copy in another region.
+    public let region: String
     /// Timing, limits and deliberate bugs.
     public let configuration: SimNodeConfiguration
     /// Gossip addresses of every other node (the seeds it joins through).
@@ -77,10 +80,11 @@ public struct SimNode {
     let classifier = LearnedClassifier()
 
     /// A node that has never started, with an empty log.
-    public init(index: Int, id: NodeID, address: String, seeds: [String], configuration: SimNodeConfiguration) {
+    public init(index: Int, id: NodeID, address: String, seeds: [String], region: String = "local", configuration: SimNodeConfiguration) {
         self.index = index
         self.id = id
         self.address = address
+        self.region = region
         self.seeds = seeds
         self.configuration = configuration
         author = id
@@ -114,7 +118,7 @@ public struct SimNode {
         author = configuration.bugs.contains(.authorPerNode) ? id : NodeID.author(node: id, directoryTag: dataDirectory!.tag)
         recover(into: &out)
         membership = MembershipInstance(
-            myself: Member(node: id, address: address, region: "local", state: .alive, incarnation: incarnation),
+            myself: Member(node: id, address: address, region: region, state: .alive, incarnation: incarnation),
             configuration: configuration.membership, seed: membershipSeed)
         carryOut(membership.join(seeds: seeds, now: wall(now)), into: &out)
         refreshActiveMembers(now: now, into: &out)

@@ -58,6 +58,22 @@ extension ClusterSimulationTests {
         #expect(!merged.isEmpty, "no seed opened duplicates on both sides of the partition: the scenario tests nothing")
     }
 
+    @Test("two regions take the same keys at once: each opens its own incidents, the owners merge them to one per key")
+    func twoRegionsOpenDuplicatesThatMerge() {
+        let c = Self.scenario(nodes: 4, alerts: 200, keys: 8, workloadMillis: 3000, faults: []) {
+            $0.regionCount = 2
+            $0.network.delayMinMillis = 20  // the regions are far apart: neither sees the other's opening in time
+            $0.network.delayMaxMillis = 40
+        }
+        let sims = Self.runScenario(c, seeds: 1...6)
+        for sim in sims {
+            let open = sim.nodes[0].records.values.filter(\.incident.isOpen)
+            #expect(Set(open.map(\.incident.dedupKey)).count == open.count, "seed=\(sim.seed): one open incident per key")
+        }
+        let merged = sims.filter { sim in sim.nodes[0].records.values.contains { $0.incident.mergedInto != nil } }
+        #expect(!merged.isEmpty, "no seed opened an incident in both regions: the scenario tests nothing")
+    }
+
     @Test("a wiped node rejoins empty and catches up")
     func wipedNodeCatchesUp() {
         let c = Self.scenario(nodes: 3, alerts: 150, keys: 10, workloadMillis: 4000, faults: [
