@@ -83,6 +83,25 @@ struct CombiningQueuePacingTests {
         #expect(passes.items == [[1], [2, 3], [7, 9]], "the urgent trigger went in the paced pass, after the resolve")
     }
 
+    @Test("a pause that finds an urgent submission it may not take sleeps rather than spins")
+    func pauseDoesNotSpinOnABlockedUrgent() async throws {
+        let passes = Passes()
+        let queue = CombiningQueue<Int, Int>(itemsPerPass: 2, pace: { .milliseconds(300) }, paceMinItems: 2) { items, between in
+            await passes.pass(items, between: between)
+        }
+        async let a = queue.submit([1])
+        try await waitUntil { passes.items.count == 1 }
+        async let b = queue.submit([2, 3])  // the next pass: two items, the bound
+        async let resolve = queue.submit([7], commutes: false)
+        try await waitUntil { queue.waitingCount == 2 }
+        async let trigger = queue.submit([9], urgent: true, commutes: true)  // blocked by the resolve
+        try await waitUntil { queue.waitingCount == 3 }
+        passes.release()
+        _ = await (a, b, resolve, trigger)
+        #expect(passes.items == [[1], [2, 3], [7, 9]])
+        #expect(queue.pauseWaits < 10, "the pause checked \(queue.pauseWaits) times: it spun on an urgent submission it could not take")
+    }
+
     @Test("while pacing, a running pass of commuting submissions serves urgent ones at its hook; another pass does not")
     func runningPassServesUrgentAtItsHook() async throws {
         for commutes in [true, false] {

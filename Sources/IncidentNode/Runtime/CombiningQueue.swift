@@ -29,8 +29,17 @@ final class CombiningQueue<Item: Sendable, Answer: Sendable>: Sendable {
         var running = false
         /// The drain pausing between passes; resumed early by an urgent submission.
         var pause: CheckedContinuation<Void, Never>?
-        /// Counts pauses, so a timer only ends the wait it was set for.
+        /// Counts the pause's waits, so a timer only ends the wait it was set for.
         var pauseNumber: UInt64 = 0
+
+        /// Whether an urgent submission waits with no non-commuting one ahead of it.
+        var hasTakeableUrgent: Bool {
+            for w in waiting {
+                if w.urgent { return true }
+                if !w.commutes { return false }
+            }
+            return false
+        }
     }
 
     private let state = Mutex(State())
@@ -60,6 +69,9 @@ final class CombiningQueue<Item: Sendable, Answer: Sendable>: Sendable {
     /// Submissions queued behind the running pass.
     var waitingCount: Int { state.withLock { $0.waiting.count } }
 
+    /// How many times a pause has been about to sleep (tests: a pause must not spin).
+    var pauseWaits: UInt64 { state.withLock { $0.pauseNumber } }
+
     /// Handles `items` (alone, or in a pass with other submissions) and returns their answers.
     /// - Parameters:
     ///   - urgent: not held by pacing: run during a pause, ahead of the submissions that wait.
@@ -81,7 +93,7 @@ final class CombiningQueue<Item: Sendable, Answer: Sendable>: Sendable {
             let (starts, pause) = state.withLock { s -> (Bool, CheckedContinuation<Void, Never>?) in
                 s.waiting.append(Waiting(items: items, continuation: c, urgent: urgent, commutes: commutes))
                 guard !s.running else {
-                    guard urgent else { return (false, nil) }
+                    guard urgent, s.hasTakeableUrgent else { return (false, nil) }
                     defer { s.pause = nil }
                     return (false, s.pause)
                 }
@@ -155,9 +167,9 @@ final class CombiningQueue<Item: Sendable, Answer: Sendable>: Sendable {
             }
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
                 let number = state.withLock { s -> UInt64? in
-                    if s.waiting.contains(where: \.urgent) { return nil }
-                    s.pause = c
                     s.pauseNumber += 1
+                    if s.hasTakeableUrgent { return nil }
+                    s.pause = c
                     return s.pauseNumber
                 }
                 guard let number else {
