@@ -37,7 +37,7 @@ public struct ClusterSimulationConfiguration: Sendable {
     /// Whether events and records go through their binary codecs on every send.
     public var wireCoding = true
     /// Whether a key may count at most the triggers *sent* (exactly-once counting). When false,
-    /// the bound is the number of times nodes *took* them: a forwarded alert whose owner's answer
+    /// the bound is the number of times nodes *took* them: a forwarded alert whose deciding node's answer
     /// was lost or late is taken again by the receiving node (the real node does this on purpose:
     /// alerts are never refused), so it can count twice.
     public var strictAlertCounts = false

@@ -75,7 +75,7 @@ public enum SimMessage: Sendable {
     case recordRequest([IncidentID])
     /// An alert for a key the receiver owns.
     case forward(request: UInt64, alert: SimAlert)
-    /// The owner's answer: how many nodes hold the alert durably (0: the owner failed), plus the
+    /// The deciding node's answer: how many nodes hold the alert durably (0: the owner failed), plus the
     /// oracle's fact.
     case forwardResult(request: UInt64, replicas: Int, fact: SimAlertFact?)
 

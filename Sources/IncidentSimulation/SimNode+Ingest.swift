@@ -1,7 +1,7 @@
 import IncidentCluster
 import IncidentCore
 
-// MARK: - Alert intake, forwarding to the key's owner, duplicate merge
+// MARK: - Alert intake, forwarding to the key's decider, duplicate merge
 //
 // Mirrors `IncidentService.ingest`/`trigger`, `IncidentDirectory.open`/`adopt`,
 // `ClusterShell.forward`/`handleForward`/`mergeLoop` and the admin server's "durable, then quorum"
@@ -169,17 +169,16 @@ extension SimNode {
     }
 
     /// `ClusterShell.mergeLoop`: for every key this node owns that has more than one open
-    /// incident, the first whose escalation has begun, else the oldest, survives and absorbs the others.
+    /// incident, `Rendezvous.mergeWinner` survives and absorbs the others.
     mutating func onMergeLoop(now: Int64, into out: inout [SimEffect]) {
         out.append(.timer(.mergeLoop, at: now + configuration.mergeIntervalMillis))
         guard !configuration.bugs.contains(.noDuplicateMerge) else { return }
         let members = owners
         for key in conflictKeys where Rendezvous.owner(of: key, among: members) == id {
             var open = openIncidents(forKey: key)
-            guard open.count > 1 else { continue }
-            if let paged = open.firstIndex(where: { $0.incident.escalation.hasBegun }) { open.insert(open.remove(at: paged), at: 0) }
-            let winner = open[0]
-            for loser in open.dropFirst() {
+            guard open.count > 1, let w = Rendezvous.mergeWinner(of: key, openedBy: open.map(\.incident.origin.authorNode)) else { continue }
+            let winner = open.remove(at: w)
+            for loser in open {
                 let actor = "node:\(id)"
                 command(loser.incident.id, .mergeInto(winner.incident.id), actor: actor, now: now, into: &out)
                 command(

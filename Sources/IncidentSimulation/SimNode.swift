@@ -67,7 +67,7 @@ public struct SimNode {
     var durableWaits: [(lsns: ClosedRange<UInt64>, pending: SimPending)] = []
     /// Work waiting for a write quorum (`ReplicationShell.waiters`).
     var quorumWaits: [(lsns: ClosedRange<UInt64>, deadline: Int64, pending: SimPending)] = []
-    /// Alerts forwarded to their owner and not answered yet (`ClusterShell.pending`).
+    /// Alerts forwarded to their deciding node and not answered yet (`ClusterShell.pending`).
     public internal(set) var forwards: [UInt64: SimAlert] = [:]
     var nextRequest: UInt64 = 1
     /// The SWIM instance (`MembershipShell.instance`).

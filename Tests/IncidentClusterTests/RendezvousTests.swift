@@ -56,4 +56,23 @@ import Testing
         }
         #expect(ownedInEU > 600 && ownedInEU < 1_000, "eu-west owns \(ownedInEU) of 2,000 keys; expected about 2 in 5")
     }
+
+    /// Two nodes that both think they own a key pick the same survivor: the incident the key's
+    /// owner opened, else the one opened by the best-ranked node, the oldest among its own.
+    @Test func mergeWinnerDependsOnTheIncidentsAlone() {
+        let ids = Self.fiveInThreeRegions.map(\.node)
+        for k in 0..<300 {
+            let key = "key-\(k)"
+            let owner = Rendezvous.owner(of: key, among: ids)!
+            let others = ids.filter { $0 != owner }
+            // Oldest first: two incidents opened elsewhere, then the owner's own, then another of its own.
+            let origins = [others[k % 4], others[(k + 1) % 4], owner, owner]
+            #expect(Rendezvous.mergeWinner(of: key, openedBy: origins) == 2, "\(key): the owner's oldest incident survives")
+            let elsewhere = [others[k % 4], others[(k + 1) % 4], others[k % 4]]
+            let w = Rendezvous.mergeWinner(of: key, openedBy: elsewhere)!
+            let best = Rendezvous.owner(of: key, among: Array(Set(elsewhere)))!
+            #expect(elsewhere[w] == best && elsewhere.firstIndex(of: best) == w)
+        }
+        #expect(Rendezvous.mergeWinner(of: "k", openedBy: []) == nil)
+    }
 }

@@ -22,6 +22,16 @@ public enum Rendezvous {
         return best?.1
     }
 
+    /// Which of a key's duplicate open incidents survives a merge, given each one's opening node
+    /// (oldest first): the one opened by the node ranked highest for the key — so the key's owner
+    /// keeps the incident it opened itself, which it paged first — and among those, the oldest.
+    /// A function of the incidents alone, so two nodes that both think they own the key (during a
+    /// membership change) never merge each incident into the other.
+    public static func mergeWinner(of key: String, openedBy origins: [NodeID]) -> Int? {
+        guard let best = owner(of: key, among: Array(Set(origins))) else { return nil }
+        return origins.firstIndex(of: best)
+    }
+
     /// The nodes that decide, for alerts arriving at `myself`, which incident a dedup key's alerts
     /// belong to: the active members of `myself`'s region and `myself`. On a cluster in one region
     /// these are all the owners.

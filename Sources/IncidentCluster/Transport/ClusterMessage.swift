@@ -22,9 +22,9 @@ public enum ClusterMessage: Sendable {
     case records([IncidentRecord])
     /// Please send these incidents' records.
     case recordRequest([IncidentID])
-    /// Alerts forwarded to the owner of their dedup keys.
+    /// Alerts forwarded to the node deciding their dedup keys (the keys' owner within the region).
     case forward(request: UInt64, alerts: [Alert])
-    /// The owner's answer: one result per forwarded alert, and on how many nodes they are durable.
+    /// The deciding node's answer: one result per forwarded alert, and on how many nodes they are durable.
     case forwardResult(request: UInt64, replicas: Int, results: [ForwardedResult])
     /// Every catalog change the sender holds (anti-entropy for the catalog record, which is small:
     /// sent whole when its digest differs).

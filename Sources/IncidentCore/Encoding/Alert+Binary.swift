@@ -1,4 +1,4 @@
-// MARK: - Binary encoding of alerts (forwarded between nodes to the dedup key's owner).
+// MARK: - Binary encoding of alerts (forwarded between nodes to the node deciding the dedup key).
 
 extension Alert {
     /// Appends the alert's encoding.

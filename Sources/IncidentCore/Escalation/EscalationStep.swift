@@ -125,9 +125,6 @@ public struct EscalationState: Sendable, Hashable {
     /// The state before any step.
     public init() {}
 
-    /// Whether any step (a page or an announcement) was recorded.
-    public var hasBegun: Bool { lastStep > 0 }
-
     /// Starts escalation over (the incident was reopened): level 1 next, a fresh response
     /// deadline, no acknowledgement yet; step numbers keep counting.
     mutating func restart(at t: Timestamp) {

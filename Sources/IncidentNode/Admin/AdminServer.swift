@@ -87,7 +87,7 @@ final class AdminServer: EpollServerDelegate, Sendable {
             server.send(id, out, close: true)
         }
         // Batches made only of alert ingests may overlap (up to 16): while one waits for its
-        // durability, quorum or the key owner's answer, the next runs. Replies still leave in
+        // durability, quorum or the deciding node's answer, the next runs. Replies still leave in
         // request order. Any other batch first waits for those in flight, so a connection's
         // commands keep their order.
         await withTaskGroup(of: Void.self) { group in

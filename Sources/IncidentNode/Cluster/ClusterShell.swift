@@ -52,7 +52,7 @@ final class ClusterShell: Sendable {
 
     let service: IncidentService
     let log: EventLog
-    /// A forward waiting for its owner's answer, until `deadline` (monotonic ns).
+    /// A forward waiting for the deciding node's answer, until `deadline` (monotonic ns).
     private struct PendingForward {
         var continuation: CheckedContinuation<(Int, [IncidentService.ForwardedAnswer])?, Never>
         var deadline: UInt64
@@ -79,8 +79,8 @@ final class ClusterShell: Sendable {
     /// Alive members and this node, for ownership.
     var owners: [NodeID] { membership.activeMembers + [node] }
 
-    /// Takes forwarded alerts as their owner: ingests them here, waits for durability and quorum,
-    /// answers. Up to 64 requests at once.
+    /// Takes forwarded alerts as the node deciding their keys: ingests them here, waits for
+    /// durability and quorum, answers. Up to 64 requests at once.
     private func forwardLoop() async {
         await withTaskGroup(of: Void.self) { group in
             var running = 0
@@ -118,19 +118,18 @@ final class ClusterShell: Sendable {
     }
 
     /// Merges duplicate open incidents of the keys this node owns (duplicates come from partitions,
-    /// and from the same key arriving in two regions at once): the one that has paged survives, or
-    /// else the oldest. Until then the escalation supervisor holds the key's steps, so the merge
-    /// never leaves two pages for one problem.
+    /// and from the same key arriving in two regions at once). The survivor is
+    /// `Rendezvous.mergeWinner`: the incident this node (the owner) opened itself, which it paged
+    /// first, when there is one. Until the merge the escalation supervisor holds the key's steps.
     private func mergeLoop() async {
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(250))
             let members = owners
             for key in service.index.conflicts where Rendezvous.owner(of: key, among: members) == node {
                 var open = service.index.openIncidents(forKey: key)
-                guard open.count > 1 else { continue }
-                if let paged = await firstPaged(open) { open.insert(open.remove(at: paged), at: 0) }
-                let winner = open[0]
-                for loser in open.dropFirst() {
+                guard open.count > 1, let w = Rendezvous.mergeWinner(of: key, openedBy: open.map(\.origin.authorNode)) else { continue }
+                let winner = open.remove(at: w)
+                for loser in open {
                     let actor = "node:\(node)"
                     _ = try? await service.command(loser.id, .mergeInto(winner.id), actor: actor)
                     _ = try? await service.command(winner.id, .absorb(loser.id, alerts: loser.alertCount), actor: actor)
@@ -138,15 +137,6 @@ final class ClusterShell: Sendable {
                 }
             }
         }
-    }
-
-    /// The index in `open` (oldest first) of the first incident whose escalation has begun.
-    private func firstPaged(_ open: [IncidentSummary]) async -> Int? {
-        for (n, summary) in open.enumerated() {
-            guard let actor = try? await service.directory.actor(for: summary.id) else { continue }
-            if await actor.escalationView.escalation.hasBegun { return n }
-        }
-        return nil
     }
 
     /// Reads a cluster key: at least 16 bytes (whitespace around it is ignored).
@@ -233,6 +223,8 @@ private final class ReplicationBox: @unchecked Sendable {
 extension ClusterShell: AlertRouter {
     func deciders() -> [NodeID] { membership.deciders }
 
+    func replicates() -> Bool { !membership.activeMembers.isEmpty }
+
     /// The node that owns a dedup key now.
     func owner(of key: String) -> NodeID? {
         Rendezvous.owner(of: key, among: owners)
@@ -247,7 +239,7 @@ extension ClusterShell: AlertRouter {
         let deadline = monotonicNanos() + UInt64(timeout.wholeMilliseconds) * 1_000_000
         let answer: (Int, [IncidentService.ForwardedAnswer])? = await withCheckedContinuation { c in
             pending.withLock { $0.waiting[request] = PendingForward(continuation: c, deadline: deadline) }
-            // Ends with the owner's answer, or `forwardTimeoutLoop` past the deadline.
+            // Ends with the deciding node's answer, or `forwardTimeoutLoop` past the deadline.
             guard transport.send(.forward(request: request, alerts: alerts), to: owner) else {
                 let w = pending.withLock { $0.waiting.removeValue(forKey: request) }
                 w?.continuation.resume(returning: nil)

@@ -212,7 +212,13 @@ actor EscalationSupervisor {
             let (id, pending) = fires[n]
             switch outcome {
             case .success(nil):
-                stats.staleFires += 1
+                if let key = timers.dedupKey(of: id), service.index.hasConflict(key) {
+                    // The actor saw a duplicate appear since the tick planned this fire: held too.
+                    stats.heldForMerge += 1
+                    timers.retry(id, pending, at: now + Self.mergeHold)
+                } else {
+                    stats.staleFires += 1
+                }
             case .success(let step?):
                 stats.fired += 1
                 let late = (now - pending.due).wholeMilliseconds

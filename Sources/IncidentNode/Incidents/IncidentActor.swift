@@ -93,6 +93,9 @@ actor IncidentActor {
     /// The event is deterministic (`EscalationStep.event`): a racing owner writes the same one.
     func fireEscalation(_ expected: PendingStep, catalog: OnCallCatalog, now: Timestamp) throws(IncidentOpError) -> EscalationStep? {
         if passivated { throw .moved }
+        // A second open incident for the key appeared since the step was planned: the merge decides
+        // which of them pages (checked here, in the step that would record the page).
+        if context.index.hasConflict(record.incident.dedupKey) { return nil }
         let view = EscalationView(record.incident)
         let policy = catalog.policy(forService: view.service)
         let target = context.policy.targets(for: view.severity).acknowledge

@@ -43,7 +43,7 @@ public final class IncidentService: Sendable {
         let pass = LocalIngest(directory: directory, sequencer: context.sequencer, actorNames: actorNames)
         let router = self.router
         local = CombiningQueue(
-            itemsPerPass: 16_384, pace: { (router.current?.deciders().count ?? 1) > 1 ? Self.clusterPace : .zero }
+            itemsPerPass: 16_384, pace: { router.current?.replicates() == true ? Self.clusterPace : .zero }
         ) { items, between in await pass.run(items, between: between) }
         self.directory = directory
         self.index = context.index
@@ -69,8 +69,8 @@ public final class IncidentService: Sendable {
     /// Sends alerts to the node deciding their dedup key (set by the cluster shell; nil on a lone node).
     let router = RouterBox()
 
-    /// The least time between the starts of two large ingest passes while other nodes decide keys
-    /// too (`CombiningQueue` pacing): each event a pass makes is pushed to and applied on every
+    /// The least time between the starts of two large ingest passes while other nodes are alive
+    /// (`CombiningQueue` pacing): each event a pass makes is pushed to and applied on every
     /// peer, so under a storm a pass that waits to take more requests makes fewer events per
     /// alert. On three nodes sharing two cores, 20 ms or less leaves them saturated; 40 ms raised
     /// C1 by a quarter and cut a single alert's p99 under the half-rate storm from ≈ 160 ms to
@@ -171,12 +171,14 @@ protocol AlertRouter: Sendable {
     /// The nodes that decide dedup keys' incidents for alerts arriving here: this region's alive
     /// members and this node (`Rendezvous.deciders`).
     func deciders() -> [NodeID]
+    /// Whether other nodes are alive (every event made here is pushed to and applied on each).
+    func replicates() -> Bool
     /// Sends alerts to the node deciding their keys; nil when it did not answer in time.
     func forward(_ alerts: [Alert], to owner: NodeID) async -> (replicas: Int, results: [IncidentService.ForwardedAnswer])?
 }
 
 extension IncidentService {
-    /// The owner's answer for one forwarded alert.
+    /// The deciding node's answer for one forwarded alert.
     struct ForwardedAnswer: Sendable {
         var incident: IncidentID?
         var created: Bool

@@ -14,8 +14,8 @@ import Synchronization
 /// starts no sooner than `pace` after it started, so it takes more submissions and makes fewer
 /// events per alert — under a storm the nodes spend their CPU on alerts rather than on per-event
 /// overhead, and queues stay short. *Urgent* submissions (small, and free to overtake: see
-/// `submit`) are not paced: during the pause each gets a pass of its own at once, and a running
-/// pass whose submissions all commute serves them whenever it calls its `between` hook.
+/// `submit`) are not paced: during the pause those waiting get a pass of their own at once, and a
+/// running pass whose submissions all commute serves them whenever it calls its `between` hook.
 final class CombiningQueue<Item: Sendable, Answer: Sendable>: Sendable {
     private struct Waiting {
         var items: [Item]
@@ -69,7 +69,7 @@ final class CombiningQueue<Item: Sendable, Answer: Sendable>: Sendable {
     /// Submissions queued behind the running pass.
     var waitingCount: Int { state.withLock { $0.waiting.count } }
 
-    /// How many times a pause has been about to sleep (tests: a pause must not spin).
+    /// How many times a pause has checked whether to sleep (tests: a pause must not spin).
     var pauseWaits: UInt64 { state.withLock { $0.pauseNumber } }
 
     /// Handles `items` (alone, or in a pass with other submissions) and returns their answers.
@@ -78,6 +78,7 @@ final class CombiningQueue<Item: Sendable, Answer: Sendable>: Sendable {
     ///   - commutes: the outcome is the same whichever order this and other commuting submissions
     ///     run in. An urgent submission never overtakes one that does not commute.
     func submit(_ items: [Item], urgent: Bool = false, commutes: Bool = false) async -> [Answer] {
+        precondition(!urgent || commutes, "an urgent submission must commute: it may overtake others")
         if items.isEmpty { return [] }
         let leads = state.withLock { s -> Bool in
             guard !s.running else { return false }
@@ -85,8 +86,9 @@ final class CombiningQueue<Item: Sendable, Answer: Sendable>: Sendable {
             return true
         }
         if leads {
+            let started = monotonicNanos()
             let answers = await run(items, commutes: commutes)
-            handOver()
+            handOver(lastStart: started, lastSize: items.count)
             return answers
         }
         return await withCheckedContinuation { c in
@@ -101,7 +103,7 @@ final class CombiningQueue<Item: Sendable, Answer: Sendable>: Sendable {
                 return (true, nil)
             }
             pause?.resume()
-            if starts { Task { await self.drain() } }
+            if starts { Task { await self.drain(lastStart: 0, lastSize: 0) } }
         }
     }
 
@@ -118,19 +120,21 @@ final class CombiningQueue<Item: Sendable, Answer: Sendable>: Sendable {
         return answers
     }
 
-    /// After a submission's own pass: stop, or leave what queued meanwhile to a task of its own.
-    private func handOver() {
+    /// After a submission's own pass (started at `lastStart`, of `lastSize` items): stop, or leave
+    /// what queued meanwhile to a task of its own (which paces after that pass too).
+    private func handOver(lastStart: UInt64, lastSize: Int) {
         let more = state.withLock { s -> Bool in
             if s.waiting.isEmpty { s.running = false }
             return s.running
         }
-        if more { Task { await self.drain() } }
+        if more { Task { await self.drain(lastStart: lastStart, lastSize: lastSize) } }
     }
 
-    /// Runs passes over the queued submissions until none is left, pausing after large ones.
-    private func drain() async {
-        var lastStart: UInt64 = 0
-        var lastSize = 0
+    /// Runs passes over the queued submissions until none is left, pausing after large ones (the
+    /// first pause follows the pass that started at `lastStart` with `lastSize` items, if any).
+    private func drain(lastStart: UInt64, lastSize: Int) async {
+        var lastStart = lastStart
+        var lastSize = lastSize
         while true {
             if lastSize >= paceMinItems {
                 let pace = pace()
