@@ -28,7 +28,7 @@ public enum Rendezvous {
     /// A function of the incidents alone, so two nodes that both think they own the key (during a
     /// membership change) never merge each incident into the other.
     public static func mergeWinner(of key: String, openedBy origins: [NodeID]) -> Int? {
-        guard let best = owner(of: key, among: Array(Set(origins))) else { return nil }
+        guard let best = owner(of: key, among: origins) else { return nil }
         return origins.firstIndex(of: best)
     }
 

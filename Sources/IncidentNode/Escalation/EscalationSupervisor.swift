@@ -138,14 +138,7 @@ actor EscalationSupervisor {
         for directive in timers.due(now: now) {
             switch directive {
             case .fire(let id, let pending):
-                if let key = timers.dedupKey(of: id), service.index.hasConflict(key) {
-                    // Two open incidents for one key: the merge loop keeps one (the one that paged,
-                    // if either did); paging both now would page twice for one problem.
-                    stats.heldForMerge += 1
-                    timers.retry(id, pending, at: now + Self.mergeHold)
-                } else {
-                    fires.append((id, pending))
-                }
+                fires.append((id, pending))
             case .overdue(let id, let pending, let owner):
                 await raiseOverdue(id, pending, owner: owner, now: now)
             }
@@ -213,7 +206,9 @@ actor EscalationSupervisor {
             switch outcome {
             case .success(nil):
                 if let key = timers.dedupKey(of: id), service.index.hasConflict(key) {
-                    // The actor saw a duplicate appear since the tick planned this fire: held too.
+                    // The actor refused: the key has a second open incident, and the merge loop
+                    // keeps one (`Rendezvous.mergeWinner`); paging both would page twice for one
+                    // problem. Looked at again shortly.
                     stats.heldForMerge += 1
                     timers.retry(id, pending, at: now + Self.mergeHold)
                 } else {

@@ -48,7 +48,7 @@ public final class SummaryIndex: Sendable {
     /// Whether `key` has more than one open incident.
     public func hasConflict(_ key: String) -> Bool { state.withLock { $0.conflicts.contains(key) } }
 
-    /// The open incidents for a key, the one that survives a merge first (oldest, then lowest id).
+    /// The open incidents for a key, oldest first (then lowest id).
     public func openIncidents(forKey key: String) -> [IncidentSummary] {
         state.withLock { st in
             (st.byKey[key] ?? []).map { st.slots[$0] }.filter { $0.status.isOpen }.sorted {

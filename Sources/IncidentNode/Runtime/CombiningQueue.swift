@@ -32,14 +32,12 @@ final class CombiningQueue<Item: Sendable, Answer: Sendable>: Sendable {
         /// Counts the pause's waits, so a timer only ends the wait it was set for.
         var pauseNumber: UInt64 = 0
 
+        /// How many submissions lead the queue with no non-commuting one among them: the urgent
+        /// ones there may overtake (an urgent submission always commutes).
+        var overtakable: Int { waiting.prefix(while: \.commutes).count }
+
         /// Whether an urgent submission waits with no non-commuting one ahead of it.
-        var hasTakeableUrgent: Bool {
-            for w in waiting {
-                if w.urgent { return true }
-                if !w.commutes { return false }
-            }
-            return false
-        }
+        var hasTakeableUrgent: Bool { waiting[..<overtakable].contains(where: \.urgent) }
     }
 
     private let state = Mutex(State())
@@ -164,11 +162,7 @@ final class CombiningQueue<Item: Sendable, Answer: Sendable>: Sendable {
     /// Waits until `deadline` (monotonic ns), running each urgent submission that arrives meanwhile.
     private func pause(until deadline: UInt64) async {
         while monotonicNanos() < deadline {
-            let urgent = takeUrgent()
-            if !urgent.isEmpty {
-                await runAndAnswer(urgent, commutes: false)
-                continue
-            }
+            if await serveUrgent() { continue }
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
                 let number = state.withLock { s -> UInt64? in
                     s.pauseNumber += 1
@@ -195,29 +189,19 @@ final class CombiningQueue<Item: Sendable, Answer: Sendable>: Sendable {
         }
     }
 
-    /// Removes the urgent submissions that no non-commuting submission waits ahead of.
-    private func takeUrgent() -> [Waiting] {
-        state.withLock { s in
-            var taken: [Waiting] = []
-            var kept: [Waiting] = []
-            var blocked = false
-            for w in s.waiting {
-                if w.urgent && !blocked {
-                    taken.append(w)
-                } else {
-                    if !w.commutes { blocked = true }
-                    kept.append(w)
-                }
-            }
-            if !taken.isEmpty { s.waiting = kept }
+    /// Handles, in one pass, the urgent submissions that no non-commuting one waits ahead of (from
+    /// a pause, or from a running pass of commuting items); returns whether there were any.
+    @discardableResult
+    private func serveUrgent() async -> Bool {
+        let urgent = state.withLock { s -> [Waiting] in
+            let free = s.waiting[..<s.overtakable]
+            let taken = free.filter(\.urgent)
+            if !taken.isEmpty { s.waiting = free.filter { !$0.urgent } + s.waiting[free.endIndex...] }
             return taken
         }
-    }
-
-    /// Handles the urgent submissions waiting now (called by a running pass of commuting items).
-    private func serveUrgent() async {
-        let urgent = takeUrgent()
-        if !urgent.isEmpty { await runAndAnswer(urgent, commutes: false) }
+        if urgent.isEmpty { return false }
+        await runAndAnswer(urgent, commutes: false)
+        return true
     }
 
     private func runAndAnswer(_ taken: [Waiting], commutes: Bool) async {
