@@ -223,7 +223,7 @@ private final class ReplicationBox: @unchecked Sendable {
 extension ClusterShell: AlertRouter {
     func deciders() -> [NodeID] { membership.deciders }
 
-    func replicates() -> Bool { !membership.activeMembers.isEmpty }
+    func replicates() -> Bool { replication.feed.isEnabled }
 
     /// The node that owns a dedup key now.
     func owner(of key: String) -> NodeID? {

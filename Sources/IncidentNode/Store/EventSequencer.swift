@@ -133,6 +133,9 @@ public final class EventFeed: Sendable {
         if wake { signal.yield() }
     }
 
+    /// Whether the feed is on: events made here are pushed to peers.
+    var isEnabled: Bool { queue.withLock { $0.enabled } }
+
     /// Turns the feed on (there are peers to push to) or off.
     func setEnabled(_ on: Bool) {
         queue.withLock { $0.enabled = on }
