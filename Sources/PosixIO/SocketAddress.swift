@@ -165,6 +165,22 @@ public enum Socket {
         }
     }
 
+    /// Writes what fits without blocking (MSG_DONTWAIT), retrying EINTR; returns the bytes written
+    /// (0 when the send buffer is full).
+    public static func writeSome(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(SystemError) -> Int {
+        var done = 0
+        while done < bytes.count {
+            let n = send(fd, bytes.baseAddress! + done, bytes.count - done, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK { break }
+                throw .current("send")
+            }
+            done += n
+        }
+        return done
+    }
+
     /// Reads what is available (blocking); 0 at end of stream.
     public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> Int {
         while true {

@@ -48,6 +48,9 @@ public final class FaultTable: Sendable {
         return rules.withLock { r in (peer.flatMap { r[$0.name] }) ?? r["*"] ?? FaultRule() }
     }
 
+    /// Whether no rule is in force (every frame may go straight out).
+    public var isQuiet: Bool { !enabled || rules.withLock { $0.isEmpty } }
+
     /// All rules.
     public var all: [String: FaultRule] { rules.withLock { $0 } }
 
