@@ -13,34 +13,39 @@ extension Alert {
     /// - Throws: `AdminError(.badRequest)` naming the field, its value and what was expected.
     public init(json o: JSONObject, path: String, limits: AlertLimits = AlertLimits()) throws(AdminError) {
         func bad(_ m: String) -> AdminError { AdminError(.badRequest, "\(path): \(m)") }
-        for key in o.keys where !Self.wireFields.contains(key) {
-            throw bad("unknown alert field '\(key)'; expected one of \(Self.wireFields.joined(separator: ", "))")
+        // One pass over the members (an alert storm decodes hundreds of thousands a second); the
+        // checks below then run in the fixed order their errors have always had.
+        var fields = WireValues()
+        for (key, value) in o {
+            guard fields.take(key, value) else {
+                throw bad("unknown alert field '\(key)'; expected one of \(Self.wireFields.joined(separator: ", "))")
+            }
         }
-        func str(_ key: String) throws(AdminError) -> String? {
-            guard let v = o[key], !v.isNull else { return nil }
-            guard case .string(let s) = v else { throw bad("\(key) is \(v.typeWithArticle); expected a string") }
+        func str(_ key: String, _ value: JSONValue?) throws(AdminError) -> String? {
+            guard let value, !value.isNull else { return nil }
+            guard case .string(let s) = value else { throw bad("\(key) is \(value.typeWithArticle); expected a string") }
             return s
         }
-        let title = try str("title") ?? ""
+        let title = try str("title", fields.title) ?? ""
         var alert = Alert(title: title)
-        alert.dedupKey = try str("dedup_key")
-        alert.description = try str("description") ?? ""
-        alert.source = try str("source") ?? ""
-        alert.service = try str("service") ?? ""
-        alert.component = try str("component") ?? ""
-        if let s = try str("severity") {
+        alert.dedupKey = try str("dedup_key", fields.dedupKey)
+        alert.description = try str("description", fields.description) ?? ""
+        alert.source = try str("source", fields.source) ?? ""
+        alert.service = try str("service", fields.service) ?? ""
+        alert.component = try str("component", fields.component) ?? ""
+        if let s = try str("severity", fields.severity) {
             guard let sev = SourceSeverity(parsing: s) else {
                 throw bad(Severity.invalidMessage(s, allowMonitoringLevels: true))
             }
             alert.severity = sev
         }
-        if let a = try str("action") {
+        if let a = try str("action", fields.action) {
             guard let action = Alert.Action(rawValue: a) else {
                 throw bad("action '\(a)' is not valid; expected trigger, acknowledge or resolve")
             }
             alert.action = action
         }
-        if let v = o["labels"], !v.isNull {
+        if let v = fields.labels, !v.isNull {
             guard case .object(let labels) = v else { throw bad("labels is \(v.typeWithArticle); expected an object of strings") }
             for (k, lv) in labels {
                 guard case .string(let s) = lv else {
@@ -49,11 +54,11 @@ extension Alert {
                 alert.labels[k] = s
             }
         }
-        if let v = o["affected_users_pct"], !v.isNull {
+        if let v = fields.affectedUsersPct, !v.isNull {
             guard let d = v.doubleValue else { throw bad("affected_users_pct is \(v.typeWithArticle); expected a number 0-100") }
             alert.affectedUsersPct = d
         }
-        if let v = o["affected_services"], !v.isNull {
+        if let v = fields.affectedServices, !v.isNull {
             guard case .array(let items) = v else { throw bad("affected_services is \(v.typeWithArticle); expected a list of strings") }
             for (n, item) in items.enumerated() {
                 guard case .string(let s) = item else {
@@ -62,7 +67,7 @@ extension Alert {
                 alert.affectedServices.append(s)
             }
         }
-        if let v = o["links"], !v.isNull {
+        if let v = fields.links, !v.isNull {
             guard case .array(let items) = v else { throw bad("links is \(v.typeWithArticle); expected a list") }
             for (n, item) in items.enumerated() {
                 switch item {
@@ -83,7 +88,7 @@ extension Alert {
                 }
             }
         }
-        if let t = try str("timestamp") {
+        if let t = try str("timestamp", fields.timestamp) {
             guard let ts = Timestamp(rfc3339: t) else {
                 throw bad("timestamp '\(t)' is not an RFC 3339 time; expected e.g. 2026-11-27T18:00:00Z")
             }
@@ -120,5 +125,36 @@ extension Alert {
         }
         if let timestamp { o["timestamp"] = .string(timestamp.rfc3339) }
         return o
+    }
+}
+
+extension Alert {
+    /// The wire fields' values, gathered in one pass over an object's members.
+    fileprivate struct WireValues {
+        var dedupKey, title, description, source, service, component, severity, action: JSONValue?
+        var labels, affectedUsersPct, affectedServices, links, timestamp: JSONValue?
+
+        /// Takes one member; false when `key` is not a wire field. Keys match by exact bytes: for
+        /// ASCII, which every wire field name is, that is what `==` compares.
+        mutating func take(_ key: String, _ value: JSONValue) -> Bool {
+            guard key.utf8.allSatisfy({ $0 < 0x80 }) else { return false }
+            switch key {
+            case "dedup_key": dedupKey = value
+            case "title": title = value
+            case "description": description = value
+            case "source": source = value
+            case "service": service = value
+            case "component": component = value
+            case "severity": severity = value
+            case "action": action = value
+            case "labels": labels = value
+            case "affected_users_pct": affectedUsersPct = value
+            case "affected_services": affectedServices = value
+            case "links": links = value
+            case "timestamp": timestamp = value
+            default: return false
+            }
+            return true
+        }
     }
 }

@@ -265,6 +265,27 @@ private func appendOnThread(_ log: EventLog, count: Int, size: Int) async -> (In
         }
     }
 
+    @Test("whenDurable runs after the record's fsync, at once when it is durable already, and with the error after close")
+    func whenDurableCallbacks() async throws {
+        try await withTimeout(seconds: 5) {
+            let log = try await idleLog()
+            // Record: the durable LSN the callback saw, and its error.
+            let seen = Mutex<[(UInt64, LogError?)]>([])
+            let lsn = try log.append(payload(for: 2, size: 10))
+            log.whenDurable(lsn) { e in seen.withLock { $0.append((log.durableLSN, e)) } }
+            try await log.waitDurable(lsn)
+            while seen.withLock({ $0.count }) < 1 { try await Task.sleep(for: .milliseconds(1)) }
+            #expect(seen.withLock { $0[0].0 >= lsn && $0[0].1 == nil }, "ran before its record was durable, or with an error")
+            // Already durable: it runs before whenDurable returns.
+            log.whenDurable(lsn) { e in seen.withLock { $0.append((log.durableLSN, e)) } }
+            #expect(seen.withLock { $0.count } == 2)
+            // Never durable (closed first): it gets the error.
+            await log.close()
+            log.whenDurable(lsn + 10) { e in seen.withLock { $0.append((0, e)) } }
+            #expect(seen.withLock { $0.count == 3 && $0[2].1 != nil })
+        }
+    }
+
     @Test("a burst that does not end holds the writer's wake-up for 5 ms at most")
     func stuckBurstDoesNotStallTheLog() async throws {
         try await withTimeout(seconds: 10) {

@@ -34,8 +34,8 @@ public struct ReplicationConfiguration: Sendable, Equatable {
 ///   ways and merged. At steady state a round costs 2 KiB per peer.
 ///
 /// Received messages arrive on transport reader threads and are queued: pushed batches to one lane
-/// per sender (applied in order, then acknowledged in order by the lane's acker once the log has
-/// synced), everything else to one inbox task. So a slow peer never blocks the transport, and one
+/// per sender (applied in order, each acknowledged from the log's writer thread as soon as its fsync
+/// is done), everything else to one inbox task. So a slow peer never blocks the transport, and one
 /// peer's large batch never holds up another peer's small one.
 final class ReplicationShell: Sendable {
     struct Waiter {
@@ -293,16 +293,11 @@ final class ReplicationShell: Sendable {
         }
     }
 
-    /// One sender's lane: applies its batches in order, and beside that acknowledges each, in
-    /// order, once what it needs is durable.
+    /// One sender's lane: applies its batches in order; each is acknowledged once what it needs is
+    /// durable (`acknowledgeWhenDurable`), while the lane goes on with the next.
     private func runLane(_ lane: AsyncStream<Inbound>) async {
-        let (acks, pending) = AsyncStream.makeStream(of: Ack.self, bufferingPolicy: .unbounded)
-        await withDiscardingTaskGroup { group in
-            group.addTask { await self.acknowledge(acks) }
-            for await item in lane {
-                if let ack = await handle(item) { pending.yield(ack) }
-            }
-            pending.finish()
+        for await item in lane {
+            if let ack = await handle(item) { acknowledgeWhenDurable(ack) }
         }
     }
 
@@ -370,14 +365,15 @@ final class ReplicationShell: Sendable {
         return (lsn, complete)
     }
 
-    /// Sends a lane's acknowledgements, each once its events are durable here.
-    private func acknowledge(_ acks: AsyncStream<Ack>) async {
-        for await ack in acks {
-            if ack.durable > 0 {
-                do { try await log.waitDurable(ack.durable) } catch { continue }  // never ack what is not durable
-            }
+    /// Sends an acknowledgement once its events are durable here — from the log's writer thread,
+    /// right after the fsync, so no task has to wake up for it. Acknowledgements of one lane may
+    /// overtake each other; the sender's `PushTracker` takes them in any order.
+    private func acknowledgeWhenDurable(_ ack: Ack) {
+        let send: @Sendable (LogError?) -> Void = { [transport] failure in
+            guard failure == nil else { return }  // never ack what is not durable
             transport.send(.eventsAck(batch: ack.batch, lsn: ack.senderLSN), to: ack.peer)
         }
+        if ack.durable > 0 { log.whenDurable(ack.durable, send) } else { send(nil) }
     }
 
     // MARK: - Anti-entropy
