@@ -48,6 +48,9 @@ public final class ConditionLock: @unchecked Sendable {
         pthread_cond_timedwait(cond, mutex, &deadline)
     }
 
+    /// Wakes one waiter.
+    public func signal() { pthread_cond_signal(cond) }
+
     /// Wakes every waiter.
     public func broadcast() { pthread_cond_broadcast(cond) }
 }

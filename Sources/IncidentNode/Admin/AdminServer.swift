@@ -104,7 +104,11 @@ final class AdminServer: EpollServerDelegate, Sendable {
                 if session.cancelled.isSet { break }
                 switch item {
                 case .lines(let lines):
-                    let parsed = lines.map { line in line.withUnsafeBytes { AdminRequest.parse($0) } }
+                    // A large batch is decoded, run and answered on the bulk executor: small
+                    // requests on other connections never queue behind it.
+                    let bulk = lines.reduce(0) { $0 + $1.count } > Self.bulkBytes
+                    let parsed = bulk
+                        ? await withTaskExecutorPreference(BulkExecutor.shared) { Self.parse(lines) } : Self.parse(lines)
                     let ingestOnly = parsed.allSatisfy { p in
                         if case .success(let r) = p { return r.op == AdminOp.alertIngest.rawValue || r.op == AdminOp.alertIngestBatch.rawValue }
                         return false
@@ -114,7 +118,7 @@ final class AdminServer: EpollServerDelegate, Sendable {
                     let mine = sequence
                     sequence += 1
                     inflight += 1
-                    group.addTask {
+                    group.addTask(executorPreference: bulk ? BulkExecutor.shared : nil) {
                         var out: [UInt8] = []
                         out.reserveCapacity(4096)
                         await self.answer(parsed, cancelled: session.cancelled, into: &out)
@@ -135,6 +139,13 @@ final class AdminServer: EpollServerDelegate, Sendable {
             await drain(below: 0)
         }
         server.send(id, [], close: true)  // input ended: close once every reply is written
+    }
+
+    /// Request lines above this many bytes in all are bulk work (`BulkExecutor`).
+    static let bulkBytes = 16 << 10
+
+    private static func parse(_ lines: [[UInt8]]) -> [Result<AdminRequest, RequestParseError>] {
+        lines.map { line in line.withUnsafeBytes { AdminRequest.parse($0) } }
     }
 
     /// Runs a batch of request lines in order and appends their replies, after making the batch's

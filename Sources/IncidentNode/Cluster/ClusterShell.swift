@@ -90,7 +90,9 @@ final class ClusterShell: Sendable {
                     running -= 1
                 }
                 running += 1
-                group.addTask { await self.handleForward(request, alerts, connection) }
+                // More than a few alerts are bulk work: off the pool, at a lower CPU priority.
+                let bulk = alerts.count > IncidentService.urgentAlerts ? BulkExecutor.shared : nil
+                group.addTask(executorPreference: bulk) { await self.handleForward(request, alerts, connection) }
             }
         }
     }
