@@ -70,6 +70,41 @@ struct CombiningQueuePacingTests {
         #expect(passes.items == [[1], [2, 3], [9], [4, 5, 6]])
     }
 
+    /// Which task ran a pass (set by the submitters of the test below).
+    @TaskLocal static var submitter = ""
+
+    @Test("an urgent submission arriving in the pause runs its pass on its own task, and the drain's next pass waits for it")
+    func urgentBorrowsThePause() async throws {
+        let passes = Passes()
+        let ranOn = Mutex<[String]>([])
+        let running = Mutex((now: 0, most: 0))
+        let urgentGate = Gate()
+        let queue = CombiningQueue<Int, Int>(itemsPerPass: 1_000, pace: { .milliseconds(100) }, paceMinItems: 2) { items, between in
+            running.withLock { r in
+                r.now += 1
+                r.most = max(r.most, r.now)
+            }
+            ranOn.withLock { $0.append(Self.submitter) }
+            if items == [9] { await urgentGate.wait() }  // the borrowed pass outlasts the pause
+            let answers = await passes.pass(items, between: between)
+            running.withLock { $0.now -= 1 }
+            return answers
+        }
+        try await pauseAfterALargePass(queue, passes)
+        let paced = Task { await queue.submit([4, 5], commutes: true) }
+        try await waitUntil { queue.waitingCount == 1 }
+        let urgent = Task { await Self.$submitter.withValue("urgent") { await queue.submit([9], urgent: true, commutes: true) } }
+        try await waitUntil { ranOn.withLock { $0.count } == 3 }
+        try await Task.sleep(for: .milliseconds(250))  // past the pause: the drain would run [4, 5] now
+        #expect(ranOn.withLock { $0.count } == 3, "the drain's pass started while the borrowed one ran")
+        urgentGate.open()
+        #expect(await urgent.value == [-9])
+        #expect(await paced.value == [-4, -5])
+        #expect(passes.items == [[1], [2, 3], [9], [4, 5]])
+        #expect(ranOn.withLock { $0 } == ["", "", "urgent", ""], "the urgent pass ran on the submitter's task")
+        #expect(running.withLock { $0.most } == 1, "two passes ran at once")
+    }
+
     @Test("an urgent submission never overtakes a waiting one that does not commute")
     func urgentWaitsBehindNonCommuting() async throws {
         let passes = Passes()

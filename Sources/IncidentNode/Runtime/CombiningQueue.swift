@@ -14,8 +14,9 @@ import Synchronization
 /// starts no sooner than `pace` after it started, so it takes more submissions and makes fewer
 /// events per alert — under a storm the nodes spend their CPU on alerts rather than on per-event
 /// overhead, and queues stay short. *Urgent* submissions (small, and free to overtake: see
-/// `submit`) are not paced: during the pause those waiting get a pass of their own at once, and a
-/// running pass whose submissions all commute serves them whenever it calls its `between` hook.
+/// `submit`) are not paced: during the pause one arriving runs a pass of its own at once, on its
+/// own task (it *borrows* the pause: the drain waits for it before its next pass), and a running
+/// pass whose submissions all commute serves them whenever it calls its `between` hook.
 final class CombiningQueue<Item: Sendable, Answer: Sendable>: Sendable {
     private struct Waiting {
         var items: [Item]
@@ -31,6 +32,12 @@ final class CombiningQueue<Item: Sendable, Answer: Sendable>: Sendable {
         var pause: CheckedContinuation<Void, Never>?
         /// Counts the pause's waits, so a timer only ends the wait it was set for.
         var pauseNumber: UInt64 = 0
+        /// The drain is in a pacing pause: an urgent submission may borrow it.
+        var pausing = false
+        /// Someone runs a pass of urgent submissions in the pause (or at a running pass's hook).
+        var borrowed = false
+        /// The drain, waiting for a borrowed pause to end before its next pass.
+        var borrowEnd: CheckedContinuation<Void, Never>?
 
         /// How many submissions lead the queue with no non-commuting one among them: the urgent
         /// ones there may overtake (an urgent submission always commutes).
@@ -38,6 +45,14 @@ final class CombiningQueue<Item: Sendable, Answer: Sendable>: Sendable {
 
         /// Whether an urgent submission waits with no non-commuting one ahead of it.
         var hasTakeableUrgent: Bool { waiting[..<overtakable].contains(where: \.urgent) }
+
+        /// Takes the urgent submissions that may overtake the rest.
+        mutating func takeUrgent() -> [Waiting] {
+            let free = waiting[..<overtakable]
+            let taken = free.filter(\.urgent)
+            if !taken.isEmpty { waiting = free.filter { !$0.urgent } + waiting[free.endIndex...] }
+            return taken
+        }
     }
 
     private let state = Mutex(State())
@@ -89,11 +104,19 @@ final class CombiningQueue<Item: Sendable, Answer: Sendable>: Sendable {
             handOver(lastStart: started, lastSize: items.count)
             return answers
         }
+        if urgent, let others = borrowPause() {
+            // The drain is pausing: run this submission's pass now, on this task, with the other
+            // urgent ones waiting — sparing it the wake-up of the drain and the queue before it.
+            let answers = await run(items + others.flatMap(\.items), commutes: false)
+            Self.answer(others, from: answers, startingAt: items.count)
+            await endBorrow()
+            return Array(answers[..<items.count])
+        }
         return await withCheckedContinuation { c in
             let (starts, pause) = state.withLock { s -> (Bool, CheckedContinuation<Void, Never>?) in
                 s.waiting.append(Waiting(items: items, continuation: c, urgent: urgent, commutes: commutes))
                 guard !s.running else {
-                    guard urgent, s.hasTakeableUrgent else { return (false, nil) }
+                    guard urgent, !s.borrowed, s.hasTakeableUrgent else { return (false, nil) }
                     defer { s.pause = nil }
                     return (false, s.pause)
                 }
@@ -102,6 +125,64 @@ final class CombiningQueue<Item: Sendable, Answer: Sendable>: Sendable {
             }
             pause?.resume()
             if starts { Task { await self.drain(lastStart: 0, lastSize: 0) } }
+        }
+    }
+
+    /// Takes the pause for an urgent submission arriving now, with the urgent ones already waiting;
+    /// nil when the drain is not pausing, the pause is taken, or a non-commuting submission waits.
+    private func borrowPause() -> [Waiting]? {
+        state.withLock { s in
+            guard s.running, s.pausing, !s.borrowed, s.overtakable == s.waiting.count else { return nil }
+            s.borrowed = true
+            return s.takeUrgent()
+        }
+    }
+
+    /// Ends a borrowed pause: first runs the urgent submissions that came meanwhile, then lets the
+    /// drain go on if it waits.
+    private func endBorrow() async {
+        while true {
+            var drain: CheckedContinuation<Void, Never>?
+            let more = state.withLock { s -> [Waiting] in
+                let taken = s.takeUrgent()
+                if taken.isEmpty {
+                    s.borrowed = false
+                    if let waiting = s.borrowEnd {
+                        s.borrowEnd = nil
+                        s.pausing = false
+                        drain = waiting
+                    }
+                }
+                return taken
+            }
+            if more.isEmpty {
+                drain?.resume()
+                return
+            }
+            await runAndAnswer(more, commutes: false)
+        }
+    }
+
+    /// The drain, after its pause: waits for a borrowed pause to end, and ends the pause.
+    private func awaitBorrowEnd() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let free = state.withLock { s -> Bool in
+                guard s.borrowed else {
+                    s.pausing = false
+                    return true
+                }
+                s.borrowEnd = c
+                return false
+            }
+            if free { c.resume() }
+        }
+    }
+
+    private static func answer(_ taken: [Waiting], from answers: [Answer], startingAt first: Int) {
+        var start = first
+        for w in taken {
+            w.continuation.resume(returning: Array(answers[start..<start + w.items.count]))
+            start += w.items.count
         }
     }
 
@@ -136,7 +217,10 @@ final class CombiningQueue<Item: Sendable, Answer: Sendable>: Sendable {
         while true {
             if lastSize >= paceMinItems {
                 let pace = pace()
-                if pace > .zero { await pause(until: lastStart + UInt64(pace.wholeMilliseconds) * 1_000_000) }
+                if pace > .zero {
+                    await pause(until: lastStart + UInt64(pace.wholeMilliseconds) * 1_000_000)
+                    await awaitBorrowEnd()
+                }
             }
             let taken = state.withLock { s -> [Waiting] in
                 guard !s.waiting.isEmpty else {
@@ -161,12 +245,13 @@ final class CombiningQueue<Item: Sendable, Answer: Sendable>: Sendable {
 
     /// Waits until `deadline` (monotonic ns), running each urgent submission that arrives meanwhile.
     private func pause(until deadline: UInt64) async {
+        state.withLock { $0.pausing = true }
         while monotonicNanos() < deadline {
             if await serveUrgent() { continue }
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
                 let number = state.withLock { s -> UInt64? in
                     s.pauseNumber += 1
-                    if s.hasTakeableUrgent { return nil }
+                    if !s.borrowed && s.hasTakeableUrgent { return nil }
                     s.pause = c
                     return s.pauseNumber
                 }
@@ -190,26 +275,23 @@ final class CombiningQueue<Item: Sendable, Answer: Sendable>: Sendable {
     }
 
     /// Handles, in one pass, the urgent submissions that no non-commuting one waits ahead of (from
-    /// a pause, or from a running pass of commuting items); returns whether there were any.
+    /// a pause, or from a running pass of commuting items), unless someone else does already;
+    /// returns whether there were any.
     @discardableResult
     private func serveUrgent() async -> Bool {
         let urgent = state.withLock { s -> [Waiting] in
-            let free = s.waiting[..<s.overtakable]
-            let taken = free.filter(\.urgent)
-            if !taken.isEmpty { s.waiting = free.filter { !$0.urgent } + s.waiting[free.endIndex...] }
+            guard !s.borrowed else { return [] }
+            let taken = s.takeUrgent()
+            if !taken.isEmpty { s.borrowed = true }
             return taken
         }
         if urgent.isEmpty { return false }
         await runAndAnswer(urgent, commutes: false)
+        await endBorrow()
         return true
     }
 
     private func runAndAnswer(_ taken: [Waiting], commutes: Bool) async {
-        let answers = await run(taken.flatMap(\.items), commutes: commutes)
-        var start = 0
-        for w in taken {
-            w.continuation.resume(returning: Array(answers[start..<start + w.items.count]))
-            start += w.items.count
-        }
+        Self.answer(taken, from: await run(taken.flatMap(\.items), commutes: commutes), startingAt: 0)
     }
 }
