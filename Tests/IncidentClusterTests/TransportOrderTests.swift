@@ -35,6 +35,21 @@ struct TransportOrderTests {
         return t
     }
 
+    /// A sender connected to a receiver that handles messages with `handler`: the sender's first
+    /// message (which dials) has arrived once `arrived` says so. Stop both when done.
+    static func connectedPair(
+        faultsEnabled: Bool, arrived: @escaping () -> Bool, handler: @escaping @Sendable (ClusterMessage, PeerConnection) -> Void
+    ) async throws -> (sender: ClusterTransport, receiver: ClusterTransport, receiverID: NodeID) {
+        let b = try transport("receiver", faultsEnabled: faultsEnabled, handler: handler)
+        let a = try transport("sender", faultsEnabled: faultsEnabled) { _, _ in }
+        let bID = try NodeID(validating: "receiver")
+        a.learn(node: bID, address: b.advertisedAddress)
+        #expect(a.send(message(thread: 9, 0, size: 8), to: bID))
+        await waitUntil(5) { arrived() && a.connectedNodes.contains(bID) }
+        #expect(arrived(), "the first message did not arrive")
+        return (a, b, bID)
+    }
+
     /// A message from `thread` numbered `n`, padded to `size` bytes.
     static func message(thread: UInt8, _ n: UInt32, size: Int) -> ClusterMessage {
         var bytes = [UInt8](repeating: 0xAB, count: max(5, size))
@@ -52,18 +67,13 @@ struct TransportOrderTests {
     /// so direct writes leave tails to the writer and later messages queue behind them.
     @Test(arguments: [false, true]) func concurrentSendersArriveCompleteInOrderWithNoRejectedFrame(faultsEnabled: Bool) async throws {
         let received = Received()
-        let b = try Self.transport("receiver", faultsEnabled: faultsEnabled) { m, _ in received.record(m) }
-        let a = try Self.transport("sender", faultsEnabled: faultsEnabled) { _, _ in }
+        let (a, b, bID) = try await Self.connectedPair(faultsEnabled: faultsEnabled, arrived: { received.total == 1 }) { m, _ in
+            received.record(m)
+        }
         defer {
             a.stop()
             b.stop()
         }
-        let bID = try NodeID(validating: "receiver")
-        a.learn(node: bID, address: b.advertisedAddress)
-        // The first message dials; the rest go over the open connection.
-        #expect(a.send(Self.message(thread: 9, 0, size: 8), to: bID))
-        await Self.waitUntil(5) { received.total == 1 && a.connectedNodes.contains(bID) }
-        #expect(received.total == 1)
 
         let perThread = 500
         await withTaskGroup(of: Void.self) { group in
@@ -91,18 +101,13 @@ struct TransportOrderTests {
     /// back: none goes out early by the direct path.
     @Test func aLatencyRuleHoldsEveryMessage() async throws {
         let arrivals = Mutex<[UInt64]>([])
-        let b = try Self.transport("receiver", faultsEnabled: true) { m, _ in
+        let (a, b, bID) = try await Self.connectedPair(faultsEnabled: true, arrived: { arrivals.withLock { $0.count } == 1 }) { m, _ in
             if case .membership = m { arrivals.withLock { $0.append(monotonicNanos()) } }
         }
-        let a = try Self.transport("sender", faultsEnabled: true) { _, _ in }
         defer {
             a.stop()
             b.stop()
         }
-        let bID = try NodeID(validating: "receiver")
-        a.learn(node: bID, address: b.advertisedAddress)
-        a.send(Self.message(thread: 0, 0, size: 8), to: bID)
-        await Self.waitUntil(5) { arrivals.withLock { $0.count } == 1 && a.connectedNodes.contains(bID) }
         var rule = FaultRule()
         rule.latency = .milliseconds(80)
         a.faults.set(rule, for: "receiver")
