@@ -33,7 +33,9 @@ public final class EventLog: Sendable {
         var pendingCount = 0
         var nextLSN: UInt64 = 1
         var durableLSN: UInt64 = 0
-        var waiters: [(lsn: UInt64, waiter: DurableWaiter)] = []
+        /// Who waits for a record to be durable: each is called with nil once it is, or with the
+        /// error that stopped the log (`whenDurable`).
+        var waiters: [(lsn: UInt64, done: @Sendable (LogError?) -> Void)] = []
         var failure: LogError?
         var stopping = false
         var stopped = false
@@ -48,20 +50,6 @@ public final class EventLog: Sendable {
         var burstsSince: UInt64 = 0
         /// The writer is asleep, waiting for records.
         var writerWaiting = false
-    }
-
-    /// Who waits for a record to be durable: a suspended task, or a callback run on the writer thread.
-    private enum DurableWaiter {
-        case task(CheckedContinuation<Void, any Error>)
-        case call(@Sendable (LogError?) -> Void)
-
-        func complete(_ failure: LogError?) {
-            switch self {
-            case .task(let c):
-                if let failure { c.resume(throwing: failure) } else { c.resume() }
-            case .call(let action): action(failure)
-            }
-        }
     }
 
     private let lock = ConditionLock()
@@ -183,14 +171,9 @@ public final class EventLog: Sendable {
     /// - Throws: the `LogError` that stopped the log, if it failed before `lsn` was durable.
     public func waitDurable(_ lsn: UInt64) async throws {
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-            let outcome: Result<Void, LogError>? = lock.withLock {
-                if state.durableLSN >= lsn { return .success(()) }
-                if let f = state.failure { return .failure(f) }
-                if state.stopped { return .failure(.closed("log is closed")) }
-                state.waiters.append((lsn, .task(c)))
-                return nil
+            whenDurable(lsn) { failure in
+                if let failure { c.resume(throwing: failure) } else { c.resume() }
             }
-            if let outcome { c.resume(with: outcome.mapError { $0 as any Error }) }
         }
     }
 
@@ -203,7 +186,7 @@ public final class EventLog: Sendable {
             if state.durableLSN >= lsn { return .some(nil) }
             if let f = state.failure { return .some(f) }
             if state.stopped { return .some(.closed("log is closed")) }
-            state.waiters.append((lsn, .call(action)))
+            state.waiters.append((lsn, action))
             return .none
         }
         if let outcome { action(outcome) }
@@ -313,34 +296,34 @@ public final class EventLog: Sendable {
             for c in compactWaiters {
                 if let compactError { c.resume(throwing: compactError) } else { c.resume(returning: compacted) }
             }
-            var ready: [DurableWaiter] = []
+            var ready: [@Sendable (LogError?) -> Void] = []
             lock.withLock {
                 if let failure {
                     state.failure = failure
-                    ready = state.waiters.map(\.waiter)
+                    ready = state.waiters.map(\.done)
                     state.waiters = []
                     lock.broadcast()
                 } else if count > 0 {
                     state.syncCount += 1
                     state.durableLSN = firstLSN + UInt64(count) - 1
-                    var keep: [(lsn: UInt64, waiter: DurableWaiter)] = []
+                    var keep: [(lsn: UInt64, done: @Sendable (LogError?) -> Void)] = []
                     for w in state.waiters {
-                        if w.lsn <= state.durableLSN { ready.append(w.waiter) } else { keep.append(w) }
+                        if w.lsn <= state.durableLSN { ready.append(w.done) } else { keep.append(w) }
                     }
                     state.waiters = keep
                 }
             }
-            for w in ready { w.complete(failure) }
+            for done in ready { done(failure) }
             batch.removeAll(keepingCapacity: batch.capacity <= 16 << 20)
             if failure != nil { break }
         }
         // A clean stop leaves the segment as long as its records (best effort: recovery cuts the
         // zeros off anyway).
         if lock.withLock({ state.failure == nil }) { try? segments.seal() }
-        let (leftovers, compactions, closers): ([DurableWaiter], [CheckedContinuation<Int, any Error>], [CheckedContinuation<Void, Never>]) =
+        let (leftovers, compactions, closers): ([@Sendable (LogError?) -> Void], [CheckedContinuation<Int, any Error>], [CheckedContinuation<Void, Never>]) =
             lock.withLock {
                 state.stopped = true
-                let w = state.waiters.map(\.waiter)
+                let w = state.waiters.map(\.done)
                 let c = state.compactDone
                 let k = state.closeWaiters
                 state.waiters = []
@@ -350,7 +333,7 @@ public final class EventLog: Sendable {
                 lock.broadcast()
                 return (w, c, k)
             }
-        for w in leftovers { w.complete(.closed("log is closed")) }
+        for done in leftovers { done(.closed("log is closed")) }
         for c in compactions { c.resume(throwing: LogError.closed("log is closed")) }
         for c in closers { c.resume() }
     }
