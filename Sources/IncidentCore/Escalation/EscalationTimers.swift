@@ -114,9 +114,6 @@ public struct EscalationTimers: Sendable {
     /// Whether this node owns the incident now.
     public func owns(_ id: IncidentID) -> Bool { entries[id]?.owned ?? false }
 
-    /// The dedup key of a tracked incident.
-    public func dedupKey(of id: IncidentID) -> String? { entries[id]?.view.dedupKey }
-
     /// Pops everything due at `now`.
     public mutating func due(now: Timestamp) -> [Directive] {
         var out: [Directive] = []

@@ -180,15 +180,15 @@ actor EscalationSupervisor {
     /// is not one actor hop after another.
     private func fire(_ fires: [(IncidentID, PendingStep)], catalog snapshot: OnCallCatalog, now: Timestamp) async {
         let actors = fires.map { self.actors[$0.0] }
-        var outcomes: [(Int, Result<EscalationStep?, IncidentOpError>)] = []
+        var outcomes: [(Int, Result<IncidentActor.FireOutcome, IncidentOpError>)] = []
         outcomes.reserveCapacity(fires.count)
-        await withTaskGroup(of: (Int, Result<EscalationStep?, IncidentOpError>).self) { group in
+        await withTaskGroup(of: (Int, Result<IncidentActor.FireOutcome, IncidentOpError>).self) { group in
             var next = 0
             func add() {
                 let n = next
                 next += 1
                 guard let actor = actors[n] else {
-                    group.addTask { (n, .success(nil)) }
+                    group.addTask { (n, .success(.stale)) }
                     return
                 }
                 let pending = fires[n].1
@@ -204,17 +204,14 @@ actor EscalationSupervisor {
         for (n, outcome) in outcomes {
             let (id, pending) = fires[n]
             switch outcome {
-            case .success(nil):
-                if let key = timers.dedupKey(of: id), service.index.hasConflict(key) {
-                    // The actor refused: the key has a second open incident, and the merge loop
-                    // keeps one (`Rendezvous.mergeWinner`); paging both would page twice for one
-                    // problem. Looked at again shortly.
-                    stats.heldForMerge += 1
-                    timers.retry(id, pending, at: now + Self.mergeHold)
-                } else {
-                    stats.staleFires += 1
-                }
-            case .success(let step?):
+            case .success(.stale):
+                stats.staleFires += 1
+            case .success(.heldForMerge):
+                // The merge loop keeps one of the key's open incidents (`Rendezvous.mergeWinner`);
+                // paging both would page twice for one problem. Looked at again shortly.
+                stats.heldForMerge += 1
+                timers.retry(id, pending, at: now + Self.mergeHold)
+            case .success(.fired(let step)):
                 stats.fired += 1
                 let late = (now - pending.due).wholeMilliseconds
                 if stats.lateness.count >= Self.latencySamples { stats.lateness.removeFirst(Self.latencySamples / 2) }
@@ -229,7 +226,7 @@ actor EscalationSupervisor {
         // The node log keeps one line per step, written together.
         if !pages.isEmpty { logger.info(pages.joined(separator: "\n")) }
         for (n, outcome) in outcomes {
-            guard case .success(let step?) = outcome, step.needsDelivery else { continue }
+            guard case .success(.fired(let step)) = outcome, step.needsDelivery else { continue }
             startDelivery(StepDelivery.Ref(id: fires[n].0, step: step.number), step: step, catalog: snapshot)
         }
     }
@@ -287,7 +284,7 @@ actor EscalationSupervisor {
     }
 
     private static func attempt(_ actor: IncidentActor, _ pending: PendingStep, _ catalog: OnCallCatalog, _ now: Timestamp) async
-        -> Result<EscalationStep?, IncidentOpError>
+        -> Result<IncidentActor.FireOutcome, IncidentOpError>
     {
         do { return .success(try await actor.fireEscalation(pending, catalog: catalog, now: now)) } catch { return .failure(error) }
     }

@@ -88,21 +88,31 @@ actor IncidentActor {
         }
     }
 
-    /// Records escalation step `expected` if it is still what the incident waits for and it is due;
-    /// returns the step, or nil when the incident moved on (acknowledged, already fired elsewhere).
+    /// What came of firing an escalation step.
+    enum FireOutcome: Sendable {
+        /// The step is recorded.
+        case fired(EscalationStep)
+        /// The incident moved on (acknowledged, already fired elsewhere): nothing to do.
+        case stale
+        /// The key has a second open incident: the merge decides which of them pages. Try again
+        /// once it is done.
+        case heldForMerge
+    }
+
+    /// Records escalation step `expected` if it is still what the incident waits for and it is due.
     /// The event is deterministic (`EscalationStep.event`): a racing owner writes the same one.
-    func fireEscalation(_ expected: PendingStep, catalog: OnCallCatalog, now: Timestamp) throws(IncidentOpError) -> EscalationStep? {
+    func fireEscalation(_ expected: PendingStep, catalog: OnCallCatalog, now: Timestamp) throws(IncidentOpError) -> FireOutcome {
         if passivated { throw .moved }
-        // A second open incident for the key appeared since the step was planned: the merge decides
-        // which of them pages (checked here, in the step that would record the page).
-        if context.index.hasConflict(record.incident.dedupKey) { return nil }
+        // A second open incident for the key appeared since the step was planned (checked here, in
+        // the step that would record the page).
+        if context.index.hasConflict(record.incident.dedupKey) { return .heldForMerge }
         let view = EscalationView(record.incident)
         let policy = catalog.policy(forService: view.service)
         let target = context.policy.targets(for: view.severity).acknowledge
         let announce = catalog.services[view.service]?.announceChannels ?? []
         guard let pending = EscalationPlanner.pending(view, policy: policy, responseTarget: target, announce: announce), pending == expected,
             pending.due <= now
-        else { return nil }
+        else { return .stale }
         var step = EscalationPlanner.step(pending, view: view, policy: policy, channel: "log", announce: announce, onCall: catalog.onCall)
         if step.kind != .announce && step.kind != .resolution {
             // Where the pages went: the first channel beyond the node log, else the log.
@@ -115,7 +125,7 @@ actor IncidentActor {
             recorded = true
             return try logAuthored(event)
         }
-        return recorded ? step : nil
+        return recorded ? .fired(step) : .stale
     }
 
     /// Hands the record over for passivation if the incident is closed and idle; afterwards every
