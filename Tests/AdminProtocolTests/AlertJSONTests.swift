@@ -96,6 +96,15 @@ private func rejection(_ json: String, path: String = "args", sourceLocation: So
         #expect(m.hasPrefix("args: unknown alert field 'sevrity'; expected one of dedup_key, title,"))
     }
 
+    @Test func unknownFieldComesBeforeBadValuesAndNonASCIINamesAreUnknown() throws {
+        // The one-pass decoding keeps the old order: an unknown field is reported before a
+        // mistyped known one, wherever it stands.
+        let late = try #require(rejection(#"{"title":5,"severity":true,"colour":"red"}"#))
+        #expect(late.hasPrefix("args: unknown alert field 'colour'"), "\(late)")
+        let accented = try #require(rejection(#"{"title":"t","tı́tle":"x"}"#))
+        #expect(accented.hasPrefix("args: unknown alert field 'tı́tle'"), "\(accented)")
+    }
+
     @Test func badSeverity() throws {
         let m = try #require(rejection(#"{"title":"t","severity":"SEV-7"}"#))
         #expect(m == "args: severity 'SEV-7' is not valid; expected one of SEV-0, SEV-1, SEV-2, SEV-3, SEV-4, critical, error, warning, info")
