@@ -45,7 +45,7 @@ struct CombiningQueuePacingTests {
     @Test("after a large pass the next starts no sooner than the pace, and takes everything queued meanwhile")
     func largePassesArePaced() async throws {
         let passes = Passes()
-        let queue = Self.queue(passes, pace: .milliseconds(300))
+        let queue = Self.queue(passes, pace: .seconds(1))  // long enough to submit c and d under load
         let started = ContinuousClock.now
         try await pauseAfterALargePass(queue, passes)
         async let c = queue.submit([4])
@@ -53,7 +53,7 @@ struct CombiningQueuePacingTests {
         #expect(await c == [-4])
         #expect(await d == [-5])
         #expect(passes.items == [[1], [2, 3], [4, 5]], "c and d waited out the pause together")
-        #expect(ContinuousClock.now - started >= .milliseconds(300))
+        #expect(ContinuousClock.now - started >= .seconds(1))
     }
 
     @Test("an urgent submission runs during the pause, before the submissions that wait")
@@ -79,7 +79,8 @@ struct CombiningQueuePacingTests {
         let ranOn = Mutex<[String]>([])
         let running = Mutex((now: 0, most: 0))
         let urgentGate = Gate()
-        let queue = CombiningQueue<Int, Int>(itemsPerPass: 1_000, pace: { .milliseconds(100) }, paceMinItems: 2) { items, between in
+        // A pause long enough for the two submissions below to arrive in it on a loaded machine.
+        let queue = CombiningQueue<Int, Int>(itemsPerPass: 1_000, pace: { .seconds(2) }, paceMinItems: 2) { items, between in
             running.withLock { r in
                 r.now += 1
                 r.most = max(r.most, r.now)
@@ -95,7 +96,7 @@ struct CombiningQueuePacingTests {
         try await waitUntil { queue.waitingCount == 1 }
         let urgent = Task { await Self.$submitter.withValue("urgent") { await queue.submit([9], urgent: true, commutes: true) } }
         try await waitUntil { ranOn.withLock { $0.count } == 3 }
-        try await Task.sleep(for: .milliseconds(250))  // past the pause: the drain would run [4, 5] now
+        try await Task.sleep(for: .milliseconds(2_200))  // past the pause: the drain would run [4, 5] now
         #expect(ranOn.withLock { $0.count } == 3, "the drain's pass started while the borrowed one ran")
         urgentGate.open()
         #expect(await urgent.value == [-9])
@@ -108,7 +109,7 @@ struct CombiningQueuePacingTests {
     @Test("an urgent submission never overtakes a waiting one that does not commute")
     func urgentWaitsBehindNonCommuting() async throws {
         let passes = Passes()
-        let queue = Self.queue(passes, pace: .milliseconds(300))
+        let queue = Self.queue(passes, pace: .seconds(2))  // the resolve must arrive in the pause
         try await pauseAfterALargePass(queue, passes)
         async let resolve = queue.submit([7], commutes: false)
         try await waitUntil { queue.waitingCount == 1 }
