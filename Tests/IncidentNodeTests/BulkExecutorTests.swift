@@ -21,7 +21,7 @@ struct BulkExecutorTests {
         let outside = Self.currentThread()
         let inside = await withTaskExecutorPreference(BulkExecutor.shared) { Self.currentThread() }
         #expect(inside.name.hasPrefix("aether-bulk-"), "ran on \(inside.name)")
-        #expect(inside.nice == 10)
+        #expect(inside.nice == 19)
         #expect(!outside.name.hasPrefix("aether-bulk-"))
     }
 
