@@ -16,7 +16,7 @@ import Glibc
 ///
 /// Nice 19 rather than 10: at 10 the bulk threads still took a share of a busy core from the
 /// acknowledgement path, and when the machine slowed a single alert's p99 under the half-rate
-/// storm rose to 24–73 ms in half of the runs; at 19 it stayed at 10–19 ms (Docs/PERFORMANCE.md).
+/// storm was over 20 ms (24–73 ms) in half of ten scratch runs; at 19, in one of ten (Docs/PERFORMANCE.md).
 final class BulkExecutor: TaskExecutor, @unchecked Sendable {
     // @unchecked: `jobs` and `head` are accessed only while holding `lock`.
 
