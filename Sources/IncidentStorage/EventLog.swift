@@ -35,7 +35,7 @@ public final class EventLog: Sendable {
         var durableLSN: UInt64 = 0
         /// Who waits for a record to be durable: each is called with nil once it is, or with the
         /// error that stopped the log (`whenDurable`).
-        var waiters: [(lsn: UInt64, done: @Sendable (LogError?) -> Void)] = []
+        var waiters: [(lsn: UInt64, done: DurableCallback)] = []
         var failure: LogError?
         var stopping = false
         var stopped = false
@@ -51,6 +51,9 @@ public final class EventLog: Sendable {
         /// The writer is asleep, waiting for records.
         var writerWaiting = false
     }
+
+    /// Called once a record is durable (nil), or with the error that stopped the log first.
+    public typealias DurableCallback = @Sendable (LogError?) -> Void
 
     private let lock = ConditionLock()
     private let state = State()
@@ -181,7 +184,7 @@ public final class EventLog: Sendable {
     /// closed first. It runs on the writer thread right after the fsync — sparing a task the thread
     /// switch of waking up only to send something — or at once on the caller's thread when `lsn`
     /// is durable already. Keep it short and non-blocking: the next group commit waits for it.
-    public func whenDurable(_ lsn: UInt64, _ action: @escaping @Sendable (LogError?) -> Void) {
+    public func whenDurable(_ lsn: UInt64, _ action: @escaping DurableCallback) {
         let outcome: LogError?? = lock.withLock {
             if state.durableLSN >= lsn { return .some(nil) }
             if let f = state.failure { return .some(f) }
@@ -296,7 +299,7 @@ public final class EventLog: Sendable {
             for c in compactWaiters {
                 if let compactError { c.resume(throwing: compactError) } else { c.resume(returning: compacted) }
             }
-            var ready: [@Sendable (LogError?) -> Void] = []
+            var ready: [DurableCallback] = []
             lock.withLock {
                 if let failure {
                     state.failure = failure
@@ -306,7 +309,7 @@ public final class EventLog: Sendable {
                 } else if count > 0 {
                     state.syncCount += 1
                     state.durableLSN = firstLSN + UInt64(count) - 1
-                    var keep: [(lsn: UInt64, done: @Sendable (LogError?) -> Void)] = []
+                    var keep: [(lsn: UInt64, done: DurableCallback)] = []
                     for w in state.waiters {
                         if w.lsn <= state.durableLSN { ready.append(w.done) } else { keep.append(w) }
                     }
@@ -320,7 +323,7 @@ public final class EventLog: Sendable {
         // A clean stop leaves the segment as long as its records (best effort: recovery cuts the
         // zeros off anyway).
         if lock.withLock({ state.failure == nil }) { try? segments.seal() }
-        let (leftovers, compactions, closers): ([@Sendable (LogError?) -> Void], [CheckedContinuation<Int, any Error>], [CheckedContinuation<Void, Never>]) =
+        let (leftovers, compactions, closers): ([DurableCallback], [CheckedContinuation<Int, any Error>], [CheckedContinuation<Void, Never>]) =
             lock.withLock {
                 state.stopped = true
                 let w = state.waiters.map(\.done)

@@ -17,7 +17,7 @@ struct BulkExecutorTests {
         return (name, getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0))
     }
 
-    @Test func workWithThePreferenceRunsOnTheBulkThreadsAtNiceTen() async {
+    @Test func workWithThePreferenceRunsOnTheBulkThreadsAtNiceNineteen() async {
         let outside = Self.currentThread()
         let inside = await withTaskExecutorPreference(BulkExecutor.shared) { Self.currentThread() }
         #expect(inside.name.hasPrefix("aether-bulk-"), "ran on \(inside.name)")

@@ -80,7 +80,8 @@ struct CombiningQueuePacingTests {
         let running = Mutex((now: 0, most: 0))
         let urgentGate = Gate()
         // A pause long enough for the two submissions below to arrive in it on a loaded machine.
-        let queue = CombiningQueue<Int, Int>(itemsPerPass: 1_000, pace: { .seconds(2) }, paceMinItems: 2) { items, between in
+        let pace: Duration = .seconds(2)
+        let queue = CombiningQueue<Int, Int>(itemsPerPass: 1_000, pace: { pace }, paceMinItems: 2) { items, between in
             running.withLock { r in
                 r.now += 1
                 r.most = max(r.most, r.now)
@@ -96,7 +97,7 @@ struct CombiningQueuePacingTests {
         try await waitUntil { queue.waitingCount == 1 }
         let urgent = Task { await Self.$submitter.withValue("urgent") { await queue.submit([9], urgent: true, commutes: true) } }
         try await waitUntil { ranOn.withLock { $0.count } == 3 }
-        try await Task.sleep(for: .milliseconds(2_200))  // past the pause: the drain would run [4, 5] now
+        try await Task.sleep(for: pace + .milliseconds(200))  // past the pause: the drain would run [4, 5] now
         #expect(ranOn.withLock { $0.count } == 3, "the drain's pass started while the borrowed one ran")
         urgentGate.open()
         #expect(await urgent.value == [-9])

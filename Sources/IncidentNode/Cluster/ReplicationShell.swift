@@ -369,7 +369,7 @@ final class ReplicationShell: Sendable {
     /// right after the fsync, so no task has to wake up for it. Acknowledgements of one lane may
     /// overtake each other; the sender's `PushTracker` takes them in any order.
     private func acknowledgeWhenDurable(_ ack: Ack) {
-        let send: @Sendable (LogError?) -> Void = { [transport] failure in
+        let send: EventLog.DurableCallback = { [transport] failure in
             guard failure == nil else { return }  // never ack what is not durable
             transport.send(.eventsAck(batch: ack.batch, lsn: ack.senderLSN), to: ack.peer)
         }
