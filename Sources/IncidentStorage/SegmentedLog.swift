@@ -152,10 +152,28 @@ final class SegmentedLog: @unchecked Sendable {
         try current?.sync()
     }
 
+    /// How many bytes of zeros the writer should add ahead of the records while it is idle: once
+    /// fewer than half of `preallocationBytes` are left, enough to have them all again (not past
+    /// the segment size); all of them when there is no segment yet.
+    var zerosAheadWanted: Int {
+        guard preallocationBytes > 0 else { return 0 }
+        guard current != nil else { return preallocationBytes }
+        let ahead = preparedSize - currentSize
+        guard ahead < preallocationBytes / 2 else { return 0 }
+        return max(0, min(currentSize + preallocationBytes, segmentBytesMax) - preparedSize)
+    }
+
+    /// Writes up to `bytes` of zeros ahead of the records, starting the first segment if there is
+    /// none. The next `sync` makes them durable; an append's sync then changes no file metadata.
+    func prepareAhead(bytes: Int) throws {
+        if current == nil { try rotate(firstLSN: nextLSN) }
+        try prepare(upTo: preparedSize + bytes, extendingBy: 0)
+    }
+
     /// Extends the current segment with zeros to at least `end`, by `preallocationBytes` (not
     /// past the segment size unless the records need it). The next `sync` makes them durable.
-    private func prepare(upTo end: Int) throws {
-        let target = max(end, min(preparedSize + preallocationBytes, segmentBytesMax))
+    private func prepare(upTo end: Int, extendingBy step: Int? = nil) throws {
+        let target = max(end, min(preparedSize + (step ?? preallocationBytes), segmentBytesMax))
         while preparedSize < target {
             let n = min(Self.zeros.count, target - preparedSize)
             try Self.zeros.withUnsafeBytes { try current!.write(UnsafeRawBufferPointer(rebasing: $0[0..<n]), at: preparedSize) }

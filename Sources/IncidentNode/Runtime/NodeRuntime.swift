@@ -57,6 +57,7 @@ public final class NodeRuntime: Sendable {
         let (log, report) = try EventLog.open(fs: fs, configuration: configuration.wal, after: recovery.snapshotLSN) { lsn, payload in
             try recovery.replay(lsn: lsn, payload: payload)
         }
+        log.keepZerosAhead()
         let tLog = monotonicNanos()
         if let (file, offset) = report.truncatedAt {
             logger.warn(
