@@ -238,6 +238,33 @@ struct ProcessCrashTests {
     }
 }
 
+extension ProcessCrashTests {
+    /// A supervisor may send SIGTERM as soon as the ready line is out. With Dispatch signal sources
+    /// such a signal could arrive after the signal was ignored and before the source listened: the
+    /// node then kept running (the bench's S5 hung on it). Each node here must exit cleanly.
+    @Test("a SIGTERM sent right after the ready line stops the node")
+    func sigtermRightAfterReady() async throws {
+        try await onThread {
+            for round in 0..<5 {
+                let dir = NSTemporaryDirectory() + "aether-term-\(getpid())-\(round)-\(UInt32.random(in: 0...UInt32.max))"
+                defer { try? FileManager.default.removeItem(atPath: dir) }
+                let node = try Self.start(dataDir: dir, log: dir + ".log")
+                node.process.signal(SIGTERM)
+                // A watchdog instead of waiting forever: a node that ignored the signal is killed.
+                let exited = Mutex2(false)
+                let watchdog = Thread {
+                    for _ in 0..<200 where !exited.with({ $0 }) { usleep(50_000) }
+                    if !exited.with({ $0 }) { node.process.signal(SIGKILL) }
+                }
+                watchdog.start()
+                let code = node.process.wait()
+                exited.with { $0 = true }
+                #expect(code == 0, "round \(round): exit \(code) (137: killed by the watchdog after SIGTERM was lost)")
+            }
+        }
+    }
+}
+
 /// A value behind a lock, for the storm threads.
 final class Mutex2<T>: @unchecked Sendable {
     // @unchecked: every access goes through `lock`.

@@ -27,7 +27,6 @@ public final class NodeRuntime: Sendable {
     let escalation: EscalationSupervisor
     let startedAt: UInt64
     private let stopping = Mutex(false)
-    private let signalSources = Mutex(SignalSources(sources: []))
     private let stopSignal: AsyncStream<Void>
     private let stopContinuation: AsyncStream<Void>.Continuation
 
@@ -308,18 +307,11 @@ public final class NodeRuntime: Sendable {
         }
     }
 
-    /// Installs SIGTERM/SIGINT handlers that call `shutdown()`. The runtime keeps the signal
-    /// sources alive (a caller's local would let the optimizer release them early).
+    /// Installs SIGTERM/SIGINT handlers that call `shutdown()` (`Signals.onTerminate`): in place
+    /// before the ready line is printed, so a SIGTERM sent right after it is never lost.
     public func installSignalHandlers() {
-        let sources = Signals.onTerminate { [weak self] in self?.shutdown() }
-        signalSources.withLock { $0 = SignalSources(sources: sources) }
+        Signals.onTerminate { [weak self] in self?.shutdown() }
     }
-}
-
-/// Dispatch signal sources held for the runtime's lifetime.
-struct SignalSources: @unchecked Sendable {
-    // @unchecked: the sources are only stored and released, never used after creation.
-    let sources: [any DispatchSourceSignal]
 }
 
 /// Node operations the dispatcher calls.
