@@ -167,13 +167,17 @@ final class SegmentedLog: @unchecked Sendable {
     /// none. The next `sync` makes them durable; an append's sync then changes no file metadata.
     func prepareAhead(bytes: Int) throws {
         if current == nil { try rotate(firstLSN: nextLSN) }
-        try prepare(upTo: preparedSize + bytes, extendingBy: 0)
+        try writeZeros(upTo: preparedSize + bytes)
     }
 
     /// Extends the current segment with zeros to at least `end`, by `preallocationBytes` (not
     /// past the segment size unless the records need it). The next `sync` makes them durable.
-    private func prepare(upTo end: Int, extendingBy step: Int? = nil) throws {
-        let target = max(end, min(preparedSize + (step ?? preallocationBytes), segmentBytesMax))
+    private func prepare(upTo end: Int) throws {
+        try writeZeros(upTo: max(end, min(preparedSize + preallocationBytes, segmentBytesMax)))
+    }
+
+    /// Writes zeros after the prepared bytes of the current segment up to `target`.
+    private func writeZeros(upTo target: Int) throws {
         while preparedSize < target {
             let n = min(Self.zeros.count, target - preparedSize)
             try Self.zeros.withUnsafeBytes { try current!.write(UnsafeRawBufferPointer(rebasing: $0[0..<n]), at: preparedSize) }

@@ -1,5 +1,4 @@
 import AdminProtocol
-import Dispatch
 import IncidentCore
 import IncidentStorage
 import PosixIO
