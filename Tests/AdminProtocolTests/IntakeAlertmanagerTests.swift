@@ -130,6 +130,16 @@ private let common = #""alertname":"PaymentsDown","job":"payments-api","team":"p
         #expect(IntakeText.labelFingerprint(["a": "1"]) != IntakeText.labelFingerprint(["a1": ""]))
     }
 
+    @Test func blankTextIsUnicodeWhitespaceOnly() {
+        for blank in ["", " ", "\t\n\r \u{0B}\u{0C}", "\u{00A0}", " \u{2028}\u{3000} ", "\r\n"] {
+            #expect(IntakeText.isBlank(blank), "\(Array(blank.unicodeScalars))")
+        }
+        for text in ["x", "  x ", "\t-", "\u{00A0}x", "é", " \u{200B}", "\u{3000}日本"] {
+            #expect(!IntakeText.isBlank(text), "\(Array(text.unicodeScalars))")
+            #expect(IntakeText.isBlank(text) == text.allSatisfy(\.isWhitespace))
+        }
+    }
+
     @Test func samplePayloadFromTheDocs() throws {
         // The v4 sample shipped with the alertmanager-webhook-types crate (docs.rs), as Alertmanager sends it.
         let json = #"""

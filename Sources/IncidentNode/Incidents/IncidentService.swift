@@ -75,8 +75,10 @@ public final class IncidentService: Sendable {
     /// alert. On three nodes sharing two cores, 20 ms or less leaves them saturated; 40 ms raised
     /// C1 by a quarter and cut a single alert's p99 under the half-rate storm from ≈ 160 ms to
     /// ≈ 20 ms; 60 ms makes a third fewer events again, and in alternating runs on a slow machine
-    /// cut that p99's median from 29.5 to 19.5 ms with C1 unchanged (Docs/PERFORMANCE.md).
-    static let clusterPace: Duration = .milliseconds(60)
+    /// cut that p99's median from 29.5 to 19.5 ms with C1 unchanged; 90 ms, in twelve alternating
+    /// pairs in a slower hour, cut it again (medians 36 → 29 and 55 → 35 ms) and raised C1 by a
+    /// sixth; 150 ms was no better than 90 (Docs/PERFORMANCE.md).
+    static let clusterPace: Duration = .milliseconds(90)
     /// Submissions of at most this many triggers are not paced (they commute with other triggers).
     static let urgentAlerts = 4
 
