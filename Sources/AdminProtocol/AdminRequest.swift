@@ -1,4 +1,5 @@
 import AetherJSON
+import IncidentCore
 
 /// One parsed request line: `{"id": 7, "op": "incident.get", "args": {…}, "token": "…"}`.
 public struct AdminRequest: Sendable {
@@ -10,6 +11,9 @@ public struct AdminRequest: Sendable {
     public var args: JSONObject
     /// Bearer token, when the node requires one.
     public var token: String?
+    /// The alerts of an `alert.ingest` (one) or `alert.ingest_batch` line read by the storm fast
+    /// path (`IngestRequestScanner`), already valid; `args` is then empty. Nil for every other line.
+    public var alerts: [Alert]?
 
     /// Creates a request.
     public init(id: JSONValue, op: String, args: JSONObject = JSONObject(), token: String? = nil) {
@@ -22,6 +26,12 @@ public struct AdminRequest: Sendable {
     /// Parses a line. On failure returns the error plus whatever id could be recovered, so the
     /// error response still carries the caller's id.
     public static func parse(_ line: UnsafeRawBufferPointer) -> Result<AdminRequest, RequestParseError> {
+        if let request = IngestRequestScanner.scan(line) { return .success(request) }
+        return parseGeneral(line)
+    }
+
+    /// `parse` without the ingest fast path: every line through the JSON parser.
+    static func parseGeneral(_ line: UnsafeRawBufferPointer) -> Result<AdminRequest, RequestParseError> {
         let value: JSONValue
         do {
             value = try JSONParser.parse(line)
@@ -77,7 +87,11 @@ public struct AdminRequest: Sendable {
         var o = JSONObject()
         o["id"] = id
         o["op"] = .string(op)
-        o["args"] = .object(args)
+        switch alerts {
+        case .some(let alerts) where op == AdminOp.alertIngest.rawValue && alerts.count == 1: o["args"] = .object(alerts[0].json)
+        case .some(let alerts): o["args"] = ["alerts": .array(alerts.map { .object($0.json) })]
+        case nil: o["args"] = .object(args)
+        }
         if let token { o["token"] = .string(token) }
         return JSONValue.object(o).serialized()
     }

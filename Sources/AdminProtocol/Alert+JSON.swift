@@ -11,16 +11,22 @@ extension Alert {
     /// Decodes and validates an alert from its JSON object.
     /// - Parameter path: where the object is, for messages (`args`, `args.alerts[3]`).
     /// - Throws: `AdminError(.badRequest)` naming the field, its value and what was expected.
-    public init(json o: JSONObject, path: String, limits: AlertLimits = AlertLimits()) throws(AdminError) {
-        func bad(_ m: String) -> AdminError { AdminError(.badRequest, "\(path): \(m)") }
+    public init(json o: JSONObject, path: @autoclosure () -> String, limits: AlertLimits = AlertLimits()) throws(AdminError) {
         // One pass over the members (an alert storm decodes hundreds of thousands a second); the
-        // checks below then run in the fixed order their errors have always had.
+        // checks then run in the fixed order their errors have always had.
         var fields = WireValues()
         for (key, value) in o {
             guard fields.take(key, value) else {
-                throw bad("unknown alert field '\(key)'; expected one of \(Self.wireFields.joined(separator: ", "))")
+                throw AdminError(.badRequest, "\(path()): unknown alert field '\(key)'; expected one of \(Self.wireFields.joined(separator: ", "))")
             }
         }
+        try self.init(wire: fields, path: path(), limits: limits)
+    }
+
+    /// Checks and converts the wire fields' values; shared by `init(json:)` and the ingest fast path
+    /// (`IngestRequestScanner`), so both accept and build exactly the same alerts.
+    init(wire fields: WireValues, path: @autoclosure () -> String, limits: AlertLimits) throws(AdminError) {
+        func bad(_ m: String) -> AdminError { AdminError(.badRequest, "\(path()): \(m)") }
         func str(_ key: String, _ value: JSONValue?) throws(AdminError) -> String? {
             guard let value, !value.isNull else { return nil }
             guard case .string(let s) = value else { throw bad("\(key) is \(value.typeWithArticle); expected a string") }
@@ -130,30 +136,35 @@ extension Alert {
 
 extension Alert {
     /// The wire fields' values, gathered in one pass over an object's members.
-    fileprivate struct WireValues {
+    struct WireValues {
         var dedupKey, title, description, source, service, component, severity, action: JSONValue?
         var labels, affectedUsersPct, affectedServices, links, timestamp: JSONValue?
+
+        /// Sets the field at `index` in `Alert.wireFields`.
+        mutating func set(_ index: Int, _ value: JSONValue) {
+            switch index {
+            case 0: dedupKey = value
+            case 1: title = value
+            case 2: description = value
+            case 3: source = value
+            case 4: service = value
+            case 5: component = value
+            case 6: severity = value
+            case 7: action = value
+            case 8: labels = value
+            case 9: affectedUsersPct = value
+            case 10: affectedServices = value
+            case 11: links = value
+            default: timestamp = value
+            }
+        }
 
         /// Takes one member; false when `key` is not a wire field. Keys match by exact bytes: for
         /// ASCII, which every wire field name is, that is what `==` compares.
         mutating func take(_ key: String, _ value: JSONValue) -> Bool {
-            guard key.utf8.allSatisfy({ $0 < 0x80 }) else { return false }
-            switch key {
-            case "dedup_key": dedupKey = value
-            case "title": title = value
-            case "description": description = value
-            case "source": source = value
-            case "service": service = value
-            case "component": component = value
-            case "severity": severity = value
-            case "action": action = value
-            case "labels": labels = value
-            case "affected_users_pct": affectedUsersPct = value
-            case "affected_services": affectedServices = value
-            case "links": links = value
-            case "timestamp": timestamp = value
-            default: return false
-            }
+            var key = key
+            guard let field = key.withUTF8({ IngestRequestScanner.field($0) }) else { return false }
+            set(field, value)
             return true
         }
     }

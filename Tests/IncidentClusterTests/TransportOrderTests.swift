@@ -28,7 +28,7 @@ struct TransportOrderTests {
     static func transport(_ name: String, faultsEnabled: Bool, handler: @escaping @Sendable (ClusterMessage, PeerConnection) -> Void) throws
         -> ClusterTransport
     {
-        var c = TransportConfiguration(
+        let c = TransportConfiguration(
             node: try NodeID(validating: name), region: "local", listen: try SocketAddress(parsing: "127.0.0.1:0"))
         let t = try ClusterTransport(configuration: c, faults: FaultTable(enabled: faultsEnabled), nonceSeed: UInt64.random(in: 1...(1 << 60)), handler: handler)
         t.start()

@@ -21,6 +21,13 @@ public enum Severity: Int, CaseIterable, Comparable, Hashable, Sendable, CustomS
 
     /// Parses an explicit `SEV-n` (case-insensitive, `SEV1` accepted too).
     public static func parseExplicit(_ text: String) -> Severity? {
+        if let w = ASCIIWord(text) {
+            // `sev3`, `SEV-3`: the common case, without Unicode case mapping.
+            guard w.count == 4 || w.count == 5, w[0] == 0x73, w[1] == 0x65, w[2] == 0x76, w.count == 4 || w[3] == 0x2D else { return nil }
+            let digit = w[w.count - 1]
+            guard digit >= 0x30, digit <= 0x39 else { return nil }
+            return Severity(rawValue: Int(digit - 0x30))
+        }
         let t = text.uppercased()
         guard t.hasPrefix("SEV") else { return nil }
         var digits = t.dropFirst(3)
@@ -47,6 +54,9 @@ public enum SourceSeverity: Equatable, Sendable {
     public init?(parsing text: String) {
         if let s = Severity.parseExplicit(text) {
             self = .explicit(s)
+        } else if let w = ASCIIWord(text) {
+            guard let n = MonitoringLevel.words.firstIndex(of: w) else { return nil }
+            self = .level(MonitoringLevel.allCases[n])
         } else if let l = MonitoringLevel(rawValue: text.lowercased()) {
             self = .level(l)
         } else {
@@ -58,4 +68,35 @@ public enum SourceSeverity: Equatable, Sendable {
 /// Alert levels used by Prometheus, PagerDuty and friends.
 public enum MonitoringLevel: String, Sendable, CaseIterable {
     case critical, error, warning, info
+
+    /// `allCases`' names, for `SourceSeverity(parsing:)`.
+    static let words = allCases.map { ASCIIWord($0.rawValue)! }
+}
+
+/// A short ASCII text in lower case, for matching keywords without Unicode case mapping (which
+/// gives the same answer for ASCII, at many times the cost). Nil for non-ASCII text or text over 8
+/// bytes (no keyword matched this way is longer).
+struct ASCIIWord: Equatable {
+    /// The bytes, `A`–`Z` mapped to `a`–`z`, the first in the lowest byte.
+    private var packed: UInt64 = 0
+    /// The text's length in bytes.
+    private(set) var count = 0
+
+    init?(_ text: String) {
+        var text = text
+        guard let word = text.withUTF8({ bytes -> ASCIIWord? in
+            guard bytes.count <= 8 else { return nil }
+            var w = ASCIIWord(count: bytes.count)
+            for (i, c) in bytes.enumerated() {
+                guard c < 0x80 else { return nil }
+                w.packed |= UInt64(c >= 0x41 && c <= 0x5A ? c + 0x20 : c) << (8 * i)
+            }
+            return w
+        }) else { return nil }
+        self = word
+    }
+
+    private init(count: Int) { self.count = count }
+
+    subscript(i: Int) -> UInt8 { UInt8(truncatingIfNeeded: packed >> (8 * i)) }
 }

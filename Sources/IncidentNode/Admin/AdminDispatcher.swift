@@ -39,6 +39,7 @@ final class AdminDispatcher: Sendable {
         case .failure(let e): return (.failure(e), 0)
         }
         do {
+            if let alerts = request.alerts { return try await ingest(alerts, batch: op == .alertIngestBatch) }
             return try await route(op, ArgReader(request.args, op: request.op), caller: caller)
         } catch {
             return (.failure(error), 0)
@@ -56,7 +57,11 @@ final class AdminDispatcher: Sendable {
                 continue
             }
             do {
-                alerts.append(try Alert(json: request.args, path: "args"))
+                if let scanned = request.alerts, scanned.count == 1 {
+                    alerts.append(scanned[0])
+                } else {
+                    alerts.append(try Alert(json: request.args, path: "args"))
+                }
                 owners.append(n)
             } catch {
                 outcomes[n] = (.failure(error), 0)
@@ -92,17 +97,13 @@ final class AdminDispatcher: Sendable {
             let d = service.digest.current
             return (.success(["events": .int(d.events), "digest": .string(StateDigest.hex(d.value))]), 0)
         case .alertIngest:
-            let alert = try Alert(json: args.args, path: "args")
-            let (results, lsn) = try await run { () throws(IncidentOpError) in try await service.ingest([alert], actor: "") }
-            return (.success(.object(render(results[0]))), lsn)
+            return try await ingest([try Alert(json: args.args, path: "args")], batch: false)
         case .alertIngestBatch:
             try args.only(["alerts"])
             guard let list = args.args["alerts"] else { throw AdminError(.badRequest, "missing args.alerts; expected a list of alerts") }
             guard case .array(let items) = list else { throw AdminError(.badRequest, "args.alerts is \(list.typeWithArticle); expected a list of alerts") }
             guard !items.isEmpty else { throw AdminError(.badRequest, "args.alerts is empty; expected 1 to \(limits.batchAlertsMax) alerts") }
-            guard items.count <= limits.batchAlertsMax else {
-                throw AdminError(.badRequest, "args.alerts has \(items.count) alerts; expected at most \(limits.batchAlertsMax) per batch")
-            }
+            try checkBatchSize(items.count)
             var alerts: [Alert] = []
             alerts.reserveCapacity(items.count)
             for (n, item) in items.enumerated() {
@@ -111,8 +112,7 @@ final class AdminDispatcher: Sendable {
                 }
                 alerts.append(try Alert(json: o, path: "args.alerts[\(n)]"))
             }
-            let (results, lsn) = try await run { () throws(IncidentOpError) in try await service.ingest(alerts, actor: "") }
-            return (.success(["results": .array(results.map { .object(render($0)) })]), lsn)
+            return try await ingest(alerts, batch: true)
         case .incidentList:
             try args.only(["status", "severity", "service", "dedup_key", "open", "category", "limit"])
             var f = IncidentFilter()
@@ -285,6 +285,21 @@ final class AdminDispatcher: Sendable {
 
     /// The node that owns a dedup key now (rendezvous over alive members).
     func owner(_ key: String) -> NodeID { cluster.owner(of: key) ?? node.node }
+
+    private func checkBatchSize(_ count: Int) throws(AdminError) {
+        guard count <= limits.batchAlertsMax else {
+            throw AdminError(.badRequest, "args.alerts has \(count) alerts; expected at most \(limits.batchAlertsMax) per batch")
+        }
+    }
+
+    /// Ingests decoded alerts: `alert.ingest` (one alert, its result) or `alert.ingest_batch`
+    /// (`{"results": […]}`).
+    private func ingest(_ alerts: [Alert], batch: Bool) async throws(AdminError) -> (Result<JSONValue, AdminError>, UInt64) {
+        if batch { try checkBatchSize(alerts.count) }
+        let (results, lsn) = try await run { () throws(IncidentOpError) in try await service.ingest(alerts, actor: "") }
+        if !batch { return (.success(.object(render(results[0]))), lsn) }
+        return (.success(["results": .array(results.map { .object(render($0)) })]), lsn)
+    }
 
     private func render(_ r: IncidentService.IngestResult) -> JSONObject {
         // `replicas: null` is filled in by the admin server once the write's quorum wait is over;
