@@ -132,11 +132,11 @@ private let common = #""alertname":"PaymentsDown","job":"payments-api","team":"p
 
     @Test func blankTextIsUnicodeWhitespaceOnly() {
         for blank in ["", " ", "\t\n\r \u{0B}\u{0C}", "\u{00A0}", " \u{2028}\u{3000} ", "\r\n"] {
-            #expect(IntakeText.isBlank(blank), "\(Array(blank.unicodeScalars))")
+            #expect(blank.isBlank, "\(Array(blank.unicodeScalars))")
         }
         for text in ["x", "  x ", "\t-", "\u{00A0}x", "é", " \u{200B}", "\u{3000}日本"] {
-            #expect(!IntakeText.isBlank(text), "\(Array(text.unicodeScalars))")
-            #expect(IntakeText.isBlank(text) == text.allSatisfy(\.isWhitespace))
+            #expect(!text.isBlank, "\(Array(text.unicodeScalars))")
+            #expect(text.isBlank == text.allSatisfy(\.isWhitespace))
         }
     }
 

@@ -8,20 +8,6 @@ import IncidentCore
 /// (dedup keys, source, service, component, labels, URLs the sender chose) are never altered, they are
 /// rejected with a message naming the field.
 enum IntakeText {
-    /// `true` for an empty or whitespace-only string (Unicode's whitespace). Decides from the
-    /// UTF-8 bytes while they are ASCII — a visible ASCII character is never part of a whitespace
-    /// character — and asks `Character.isWhitespace` only from the first non-ASCII byte on.
-    static func isBlank(_ s: String) -> Bool {
-        for byte in s.utf8 {
-            switch byte {
-            case 0x09...0x0D, 0x20: continue
-            case ..<0x80: return false
-            default: return s.allSatisfy(\.isWhitespace)
-            }
-        }
-        return true
-    }
-
     /// `s` for an error message: at most 40 characters, then `…`.
     static func clip(_ s: String) -> String { s.count <= 40 ? s : String(s.prefix(40)) + "…" }
 

@@ -215,7 +215,7 @@ struct PagerDutyReader {
             errors.append("'\(path)' is \(v.typeWithArticle); expected a string")
             return nil
         }
-        return IntakeText.isBlank(s) ? nil : s
+        return s.isBlank ? nil : s
     }
 
     /// An optional array; a non-array is recorded as a type error.

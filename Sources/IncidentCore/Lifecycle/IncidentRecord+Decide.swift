@@ -156,7 +156,7 @@ extension IncidentRecord {
     }
 
     private func requireText(_ text: String, _ field: String) throws(DomainError) {
-        if text.allSatisfy(\.isWhitespace) { throw .badRequest("\(field) is empty; expected some text") }
+        if text.isBlank { throw .badRequest("\(field) is empty; expected some text") }
         if text.utf8.count > 16_384 { throw .badRequest("\(field) is \(text.utf8.count) bytes; expected at most 16384") }
     }
 }
