@@ -29,7 +29,7 @@ final class AdminDispatcher: Sendable {
     }
 
     /// Handles one request.
-    func handle(_ request: AdminRequest) async -> (Result<JSONValue, AdminError>, UInt64) {
+    func handle(_ request: AdminRequest) async -> (Result<AdminReply, AdminError>, UInt64) {
         guard let op = AdminOp(rawValue: request.op) else {
             return (.failure(AdminError(.unknownOp, "unknown op '\(request.op)'; expected one of \(AdminOp.allCases.map(\.rawValue).joined(separator: ", "))")), 0)
         }
@@ -39,16 +39,23 @@ final class AdminDispatcher: Sendable {
         case .failure(let e): return (.failure(e), 0)
         }
         do {
-            if let alerts = request.alerts { return try await ingest(alerts, batch: op == .alertIngestBatch) }
-            return try await route(op, ArgReader(request.args, op: request.op), caller: caller)
+            if let alerts = request.alerts {
+                // Read by the ingest fast path: answered from the results, without JSON values.
+                let batch = op == .alertIngestBatch
+                if batch { try checkBatchSize(alerts.count) }
+                let (results, lsn) = try await ingest(alerts)
+                return (.success(.ingested(results, batch: batch)), lsn)
+            }
+            let (result, lsn) = try await route(op, ArgReader(request.args, op: request.op), caller: caller)
+            return (result.map(AdminReply.json), lsn)
         } catch {
             return (.failure(error), 0)
         }
     }
 
     /// Handles consecutive `alert.ingest` requests as one ingest; one outcome per request, in order.
-    func handleIngestRun(_ requests: [AdminRequest]) async -> [(Result<JSONValue, AdminError>, UInt64)] {
-        var outcomes = [(Result<JSONValue, AdminError>, UInt64)](repeating: (.failure(AdminError(.internal, "not handled")), 0), count: requests.count)
+    func handleIngestRun(_ requests: [AdminRequest]) async -> [(Result<AdminReply, AdminError>, UInt64)] {
+        var outcomes = [(Result<AdminReply, AdminError>, UInt64)](repeating: (.failure(AdminError(.internal, "not handled")), 0), count: requests.count)
         var alerts: [Alert] = []
         var owners: [Int] = []
         for (n, request) in requests.enumerated() {
@@ -69,8 +76,8 @@ final class AdminDispatcher: Sendable {
         }
         guard !alerts.isEmpty else { return outcomes }
         do {
-            let (results, lsn) = try await run { () throws(IncidentOpError) in try await service.ingest(alerts, actor: "") }
-            for (k, n) in owners.enumerated() { outcomes[n] = (.success(.object(render(results[k]))), lsn) }
+            let (results, lsn) = try await ingest(alerts)
+            for (k, n) in owners.enumerated() { outcomes[n] = (.success(.ingested([results[k]], batch: false)), lsn) }
         } catch {
             for n in owners { outcomes[n] = (.failure(error), 0) }
         }
@@ -97,7 +104,8 @@ final class AdminDispatcher: Sendable {
             let d = service.digest.current
             return (.success(["events": .int(d.events), "digest": .string(StateDigest.hex(d.value))]), 0)
         case .alertIngest:
-            return try await ingest([try Alert(json: args.args, path: "args")], batch: false)
+            let (results, lsn) = try await ingest([try Alert(json: args.args, path: "args")])
+            return (.success(.object(AdminReply.render(results[0]))), lsn)
         case .alertIngestBatch:
             try args.only(["alerts"])
             guard let list = args.args["alerts"] else { throw AdminError(.badRequest, "missing args.alerts; expected a list of alerts") }
@@ -112,7 +120,8 @@ final class AdminDispatcher: Sendable {
                 }
                 alerts.append(try Alert(json: o, path: "args.alerts[\(n)]"))
             }
-            return try await ingest(alerts, batch: true)
+            let (results, lsn) = try await ingest(alerts)
+            return (.success(["results": .array(results.map { .object(AdminReply.render($0)) })]), lsn)
         case .incidentList:
             try args.only(["status", "severity", "service", "dedup_key", "open", "category", "limit"])
             var f = IncidentFilter()
@@ -292,19 +301,9 @@ final class AdminDispatcher: Sendable {
         }
     }
 
-    /// Ingests decoded alerts: `alert.ingest` (one alert, its result) or `alert.ingest_batch`
-    /// (`{"results": […]}`).
-    private func ingest(_ alerts: [Alert], batch: Bool) async throws(AdminError) -> (Result<JSONValue, AdminError>, UInt64) {
-        if batch { try checkBatchSize(alerts.count) }
-        let (results, lsn) = try await run { () throws(IncidentOpError) in try await service.ingest(alerts, actor: "") }
-        if !batch { return (.success(.object(render(results[0]))), lsn) }
-        return (.success(["results": .array(results.map { .object(render($0)) })]), lsn)
-    }
-
-    private func render(_ r: IncidentService.IngestResult) -> JSONObject {
-        // `replicas: null` is filled in by the admin server once the write's quorum wait is over;
-        // alerts taken by their key's owner carry the owner's count.
-        ["incident_id": r.incidentID.map { .string($0.text) } ?? .null, "created": .bool(r.created), "dedup_key": .string(r.dedupKey), "replicas": r.forwardedReplicas.map { .int(Int64($0)) } ?? .null]
+    /// Ingests decoded alerts; their results and the LSN the reply waits for.
+    private func ingest(_ alerts: [Alert]) async throws(AdminError) -> ([IncidentService.IngestResult], UInt64) {
+        try await run { () throws(IncidentOpError) in try await service.ingest(alerts, actor: "") }
     }
 
     private func render(_ r: ProcessAnalysis.Report, id: IncidentID) -> JSONObject {

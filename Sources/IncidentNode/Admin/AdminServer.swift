@@ -151,7 +151,7 @@ final class AdminServer: EpollServerDelegate, Sendable {
     /// Runs a batch of request lines in order and appends their replies, after making the batch's
     /// writes durable. If durability fails, every write in the batch is answered `unavailable`.
     private func answer(_ parsed: [Result<AdminRequest, RequestParseError>], cancelled: Flag, into out: inout [UInt8]) async {
-        var replies: [(JSONValue, Result<JSONValue, AdminError>, UInt64)] = []
+        var replies: [(JSONValue, Result<AdminReply, AdminError>, UInt64)] = []
         replies.reserveCapacity(parsed.count)
         let firstLSN = log.nextLSN  // every write of this batch is logged at or after it
         var maxLSN: UInt64 = 0
@@ -202,7 +202,7 @@ final class AdminServer: EpollServerDelegate, Sendable {
             }
             switch result {
             // `replicas: null` placeholders (writes) get the count; forwarded alerts carry the owner's.
-            case .success(let v): AdminResponse.writeSuccess(id: id, result: v, replicas: lsn > 0 ? replicaCount : 1, into: &out)
+            case .success(let reply): reply.write(id: id, replicas: lsn > 0 ? replicaCount : 1, into: &out)
             case .failure(let e): AdminResponse.writeFailure(id: id, error: e, into: &out)
             }
         }
