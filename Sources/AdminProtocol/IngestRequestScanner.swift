@@ -86,6 +86,7 @@ enum IngestRequestScanner {
         mutating func batchArgs() -> [Alert]? {
             guard take(0x7B), let key = plainString(), key.elementsEqual("alerts".utf8), take(0x3A), take(0x5B) else { return nil }
             var alerts: [Alert] = []
+            alerts.reserveCapacity(min((end - pos) / 96 + 1, 10_000))  // a storm's alerts are about 120 bytes
             repeat {
                 guard let a = alert() else { return nil }
                 alerts.append(a)
