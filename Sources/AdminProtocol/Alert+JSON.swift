@@ -140,6 +140,15 @@ extension Alert {
         var dedupKey, title, description, source, service, component, severity, action: JSONValue?
         var labels, affectedUsersPct, affectedServices, links, timestamp: JSONValue?
 
+        /// The wire field names as bytes, in `Alert.wireFields`' order.
+        static let fieldNames: [[UInt8]] = Alert.wireFields.map { Array($0.utf8) }
+
+        /// The index in `Alert.wireFields` of the field named by `key`'s bytes, or nil.
+        static func field(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
+            for (i, name) in fieldNames.enumerated() where name.count == key.count && name.elementsEqual(key) { return i }
+            return nil
+        }
+
         /// Sets the field at `index` in `Alert.wireFields`.
         mutating func set(_ index: Int, _ value: JSONValue) {
             switch index {
@@ -163,7 +172,7 @@ extension Alert {
         /// ASCII, which every wire field name is, that is what `==` compares.
         mutating func take(_ key: String, _ value: JSONValue) -> Bool {
             var key = key
-            guard let field = key.withUTF8({ IngestRequestScanner.field($0) }) else { return false }
+            guard let field = key.withUTF8({ Self.field($0) }) else { return false }
             set(field, value)
             return true
         }

@@ -19,9 +19,6 @@ enum IngestRequestScanner {
         return s.request()
     }
 
-    /// The wire field names as bytes, in `Alert.wireFields`' order (`Alert.WireValues.set`).
-    static let fieldNames: [[UInt8]] = Alert.wireFields.map { Array($0.utf8) }
-
     /// Reads one request line; every method returns nil (or false) at the first byte it does not take.
     struct Cursor {
         let p: UnsafePointer<UInt8>
@@ -101,7 +98,7 @@ enum IngestRequestScanner {
             var fields = Alert.WireValues()
             var seen: UInt32 = 0
             repeat {
-                guard let key = plainString(), let field = IngestRequestScanner.field(key), seen & (1 << field) == 0 else { return nil }
+                guard let key = plainString(), let field = Alert.WireValues.field(key), seen & (1 << field) == 0 else { return nil }
                 seen |= 1 << field
                 guard take(0x3A) else { return nil }
                 skipWhitespace()
@@ -182,11 +179,5 @@ enum IngestRequestScanner {
                 pos += 1
             }
         }
-    }
-
-    /// The index of a wire field in `Alert.wireFields`, or nil.
-    static func field(_ key: UnsafeBufferPointer<UInt8>) -> Int? {
-        for (i, name) in fieldNames.enumerated() where name.count == key.count && name.elementsEqual(key) { return i }
-        return nil
     }
 }

@@ -251,7 +251,7 @@ public final class EventLog: Sendable {
     // MARK: - Writer thread
 
     /// While nothing waits to be written, writes the zeros the segment wants ahead of its records
-    /// (`SegmentedLog.zerosAheadWanted`), 1 MiB and one fsync at a time: the next small append then
+    /// (`SegmentedLog.zerosAheadWanted`), 64 KiB and one fsync at a time: the next small append then
     /// neither grows the file nor syncs 4 MiB of zeros in its own fsync (3–4 ms here, paid by the
     /// first write after every start and every 4 MiB of log). A write arriving meanwhile waits for
     /// one step at most. A failure is left for the next append to meet and report.
@@ -272,8 +272,10 @@ public final class EventLog: Sendable {
         }
     }
 
-    /// Zeros written ahead per step while idle.
-    static let idlePreparationStep = 1 << 20
+    /// Zeros written ahead per step while idle. A record arriving during a step waits for its
+    /// fsync, which a busy disk stretches with the step's size: 1 MiB steps took 20–160 ms there
+    /// and set S3's p99 (Docs/wal-format.md §8).
+    static let idlePreparationStep = 64 << 10
 
     private func writerLoop() {
         // One buffer swapped with `pending` each round, so steady state allocates nothing.
