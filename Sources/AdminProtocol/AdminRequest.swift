@@ -110,14 +110,22 @@ public enum AdminResponse {
     /// Appends `{"id":…,"ok":true,"result":…}\n`.
     /// With `replicas`, every `"replicas": null` placeholder in the result is written as that count.
     public static func writeSuccess(id: JSONValue, result: JSONValue, replicas: Int? = nil, into out: inout [UInt8]) {
+        writeSuccess(id: id, into: &out) { out in
+            if let replicas {
+                JSONSerializer.write(result, into: &out, fillingNull: "replicas", with: .int(Int64(replicas)))
+            } else {
+                JSONSerializer.write(result, into: &out)
+            }
+        }
+    }
+
+    /// Appends `{"id":…,"ok":true,"result":…}\n` with the result's JSON written by `writeResult`
+    /// (for results written straight from their values rather than from a `JSONValue`).
+    public static func writeSuccess(id: JSONValue, into out: inout [UInt8], result writeResult: (inout [UInt8]) -> Void) {
         out.append(contentsOf: #"{"id":"#.utf8)
         JSONSerializer.write(id, into: &out)
         out.append(contentsOf: #","ok":true,"result":"#.utf8)
-        if let replicas {
-            JSONSerializer.write(result, into: &out, fillingNull: "replicas", with: .int(Int64(replicas)))
-        } else {
-            JSONSerializer.write(result, into: &out)
-        }
+        writeResult(&out)
         out.append(contentsOf: "}\n".utf8)
     }
 

@@ -40,7 +40,6 @@ enum IngestRequestScanner {
             repeat {
                 guard let key = plainString() else { return nil }
                 guard take(0x3A) else { return nil }  // :
-                skipWhitespace()
                 if key.elementsEqual("id".utf8), member < 1 {
                     member = 1
                     guard let v = idValue() else { return nil }
@@ -71,9 +70,7 @@ enum IngestRequestScanner {
                     return nil
                 }
             } while take(0x2C)  // ,
-            guard take(0x7D), let op, let alerts else { return nil }  // }
-            skipWhitespace()
-            guard pos == end else { return nil }
+            guard take(0x7D), let op, let alerts, pos == end else { return nil }  // } and nothing after it
             var request = AdminRequest(id: id, op: op.rawValue, token: token)
             request.alerts = alerts
             return request
@@ -101,7 +98,6 @@ enum IngestRequestScanner {
                 guard let key = plainString(), let field = Alert.WireValues.field(key), seen & (1 << field) == 0 else { return nil }
                 seen |= 1 << field
                 guard take(0x3A) else { return nil }
-                skipWhitespace()
                 if takeNull() {
                     fields.set(field, .null)
                 } else {

@@ -21,19 +21,21 @@ public enum Severity: Int, CaseIterable, Comparable, Hashable, Sendable, CustomS
 
     /// Parses an explicit `SEV-n` (case-insensitive, `SEV1` accepted too).
     public static func parseExplicit(_ text: String) -> Severity? {
-        if let w = ASCIIWord(text) {
-            // `sev3`, `SEV-3`: the common case, without Unicode case mapping.
-            guard w.count == 4 || w.count == 5, w[0] == 0x73, w[1] == 0x65, w[2] == 0x76, w.count == 4 || w[3] == 0x2D else { return nil }
-            let digit = w[w.count - 1]
-            guard digit >= 0x30, digit <= 0x39 else { return nil }
-            return Severity(rawValue: Int(digit - 0x30))
-        }
+        if let w = ASCIIWord(text) { return parseExplicit(w) }
         let t = text.uppercased()
         guard t.hasPrefix("SEV") else { return nil }
         var digits = t.dropFirst(3)
         if digits.first == "-" { digits = digits.dropFirst() }
         guard digits.count == 1, let n = Int(digits) else { return nil }
         return Severity(rawValue: n)
+    }
+
+    /// `sev3`, `SEV-3`: the common case, read without Unicode case mapping.
+    static func parseExplicit(_ w: ASCIIWord) -> Severity? {
+        guard w.count == 4 || w.count == 5, w[0] == 0x73, w[1] == 0x65, w[2] == 0x76, w.count == 4 || w[3] == 0x2D else { return nil }
+        let digit = w[w.count - 1]
+        guard digit >= 0x30, digit <= 0x39 else { return nil }
+        return Severity(rawValue: Int(digit - 0x30))
     }
 
     /// The message for an unparseable severity.
@@ -52,11 +54,16 @@ public enum SourceSeverity: Equatable, Sendable {
 
     /// Parses `SEV-n` or a monitoring level; nil when neither.
     public init?(parsing text: String) {
-        if let s = Severity.parseExplicit(text) {
+        if let w = ASCIIWord(text) {
+            if let s = Severity.parseExplicit(w) {
+                self = .explicit(s)
+            } else if let n = MonitoringLevel.words.firstIndex(of: w) {
+                self = .level(MonitoringLevel.allCases[n])
+            } else {
+                return nil
+            }
+        } else if let s = Severity.parseExplicit(text) {
             self = .explicit(s)
-        } else if let w = ASCIIWord(text) {
-            guard let n = MonitoringLevel.words.firstIndex(of: w) else { return nil }
-            self = .level(MonitoringLevel.allCases[n])
         } else if let l = MonitoringLevel(rawValue: text.lowercased()) {
             self = .level(l)
         } else {

@@ -17,21 +17,19 @@ enum AdminReply: Sendable {
         case .json(let result):
             AdminResponse.writeSuccess(id: id, result: result, replicas: replicas, into: &out)
         case .ingested(let results, let batch):
-            out.append(contentsOf: #"{"id":"#.utf8)
-            JSONSerializer.write(id, into: &out)
-            out.append(contentsOf: #","ok":true,"result":"#.utf8)
-            if batch { out.append(contentsOf: #"{"results":["#.utf8) }
-            for (k, r) in results.enumerated() {
-                out.append(contentsOf: k == 0 ? #"{"incident_id":"#.utf8 : #",{"incident_id":"#.utf8)
-                if let id = r.incidentID { JSONSerializer.writeString(id.text, into: &out) } else { out.append(contentsOf: "null".utf8) }
-                out.append(contentsOf: r.created ? #","created":true,"dedup_key":"#.utf8 : #","created":false,"dedup_key":"#.utf8)
-                JSONSerializer.writeString(r.dedupKey, into: &out)
-                out.append(contentsOf: #","replicas":"#.utf8)
-                if let n = r.forwardedReplicas ?? replicas { JSONSerializer.writeInt(Int64(n), into: &out) } else { out.append(contentsOf: "null".utf8) }
-                out.append(0x7D)
+            AdminResponse.writeSuccess(id: id, into: &out) { out in
+                if batch { out.append(contentsOf: #"{"results":["#.utf8) }
+                for (k, r) in results.enumerated() {
+                    out.append(contentsOf: k == 0 ? #"{"incident_id":"#.utf8 : #",{"incident_id":"#.utf8)
+                    if let id = r.incidentID { JSONSerializer.writeString(id.text, into: &out) } else { out.append(contentsOf: "null".utf8) }
+                    out.append(contentsOf: r.created ? #","created":true,"dedup_key":"#.utf8 : #","created":false,"dedup_key":"#.utf8)
+                    JSONSerializer.writeString(r.dedupKey, into: &out)
+                    out.append(contentsOf: #","replicas":"#.utf8)
+                    if let n = r.forwardedReplicas ?? replicas { JSONSerializer.writeInt(Int64(n), into: &out) } else { out.append(contentsOf: "null".utf8) }
+                    out.append(0x7D)
+                }
+                if batch { out.append(contentsOf: "]}".utf8) }
             }
-            if batch { out.append(contentsOf: "]}".utf8) }
-            out.append(contentsOf: "}\n".utf8)
         }
     }
 
